@@ -43,4 +43,13 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: the uplink's persisted window of seen command ids (replays are rejected).
+  `
+  CREATE TABLE seen_commands (
+    n       INTEGER PRIMARY KEY AUTOINCREMENT,
+    cmd_id  TEXT NOT NULL UNIQUE,
+    command TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+  );
+  `,
 ];
