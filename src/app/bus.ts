@@ -1,5 +1,5 @@
 import type { FaultCode, MeterReading, PevLinkEvent, PilotState, TokenEvent } from "../../drivers/types.js";
-import type { ConnectorStatus } from "../core/status.js";
+import type { ConnectorStatus, StopReason } from "../core/status.js";
 
 /** What the charge controller publishes after every state change (the core state, flattened). */
 export interface ChargeSnapshot {
@@ -12,6 +12,11 @@ export interface ChargeSnapshot {
   readonly dutyPct: number;
   readonly contactorClosed: boolean;
   readonly authorized: boolean;
+  /** The identifier charging was authorized for (null: free vend or none). Unmasked: in-process only. */
+  readonly tokenId: string | null;
+  readonly authorizationSource: "rfid" | "remote" | "pev" | "free" | "recovery" | null;
+  /** Why charging was stopped while the vehicle stays plugged in. */
+  readonly stopReason: StopReason | null;
   readonly available: boolean;
   readonly faults: readonly FaultCode[];
   readonly vehiclePresent: boolean;
