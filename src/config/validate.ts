@@ -17,9 +17,9 @@ export class InputError extends Error {
   }
 }
 
-/** One shared ajv: defaults applied, discriminated unions, all errors collected. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false });
+/** An ajv with defaults applied, discriminated unions, all errors collected; scalar coercion on request. */
+export function createAjv(opts: { coerceTypes?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, coerceTypes: opts.coerceTypes ?? false });
   addFormats(ajv);
   return ajv;
 }

@@ -1,0 +1,44 @@
+import { maskId } from "../core/mask.js";
+import type { SessionRow } from "../store/sessions-repo.js";
+
+/** Station identity stamped on every record for the utility. */
+export interface RecordContext {
+  readonly stationId: string;
+  readonly premiseId: string | null;
+}
+
+export type SessionEventName = "started" | "updated" | "ended";
+
+/** Energy of a session so far: register difference, never negative, never integrated power. */
+export function sessionEnergy(row: SessionRow): { energyWh: number; exportWh: number; registerWh: number | null } {
+  const registerWh = row.stop_register_wh ?? row.last_register_wh;
+  const exportReg = row.stop_export_wh ?? row.last_export_wh;
+  const energyWh = row.start_register_wh !== null && registerWh !== null ? Math.max(0, registerWh - row.start_register_wh) : 0;
+  const exportWh = row.start_export_wh !== null && exportReg !== null ? Math.max(0, exportReg - row.start_export_wh) : 0;
+  return { energyWh, exportWh, registerWh };
+}
+
+/** The `session` payload of DESIGN.md (identifiers masked). */
+export function sessionPayload(seq: number, event: SessionEventName, row: SessionRow, ctx: RecordContext): Record<string, unknown> {
+  const { energyWh, exportWh, registerWh } = sessionEnergy(row);
+  return {
+    seq,
+    event,
+    stationId: ctx.stationId,
+    sessionId: row.id,
+    pevId: row.pev_id,
+    tokenId: maskId(row.token_id),
+    premiseId: ctx.premiseId,
+    account: ctx.premiseId,
+    program: null,
+    pluggedAt: row.plugged_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    startRegisterWh: row.start_register_wh,
+    registerWh,
+    energyWh,
+    exportWh,
+    stopReason: row.stop_reason,
+    flags: JSON.parse(row.flags) as string[],
+  };
+}
