@@ -23,7 +23,31 @@ export const MqttSection = Type.Object(
     keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
     reconnectMinMs: Type.Integer({ minimum: 100, default: 1000 }),
     reconnectMaxMs: Type.Integer({ minimum: 1000, default: 60000 }),
-    inflightWindow: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+    connectTimeoutS: Type.Integer({ minimum: 1, maximum: 300, default: 15, description: "Give up on one connection attempt after this." }),
+    sessionExpiryS: Type.Integer({
+      minimum: 0,
+      maximum: 2592000,
+      default: 86400,
+      description: "How long the broker keeps the station's session (subscriptions, queued commands) while it is offline.",
+    }),
+    inflightWindow: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 32,
+      description: "Outbox records published but not yet acknowledged.",
+    }),
+    commandWindow: Type.Integer({
+      minimum: 100,
+      maximum: 1000000,
+      default: 10000,
+      description: "How many recent command ids are remembered to reject replays.",
+    }),
+    diskLowMb: Type.Integer({
+      minimum: 0,
+      default: 64,
+      description: "Below this much free space under dataDir telemetry stops and a storage event is recorded.",
+    }),
+    diskCheckS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
     telemetryIntervalS: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
     statusIntervalS: Type.Integer({ minimum: 5, maximum: 60, default: 60 }),
     embeddedBroker: Type.Object(
