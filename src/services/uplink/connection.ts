@@ -37,6 +37,7 @@ export class UplinkConnection {
   private stopped = true;
   private retry: TimerHandle | null = null;
   private protocol: ProtocolLevel;
+  private fellBack = false;
   private readonly backoff: Backoff;
   private readonly listeners = new Set<Partial<ConnectionListener>>();
 
@@ -139,6 +140,7 @@ export class UplinkConnection {
       if (this.protocol === 5 && typeof code === "number" && UNSUPPORTED_PROTOCOL.has(code)) {
         log.warn("uplink: the broker does not speak MQTT 5; falling back to 3.1.1");
         this.protocol = 4;
+        this.fellBack = true;
         return;
       }
       log.warn({ err: err.message }, "uplink: MQTT error");
@@ -153,7 +155,8 @@ export class UplinkConnection {
         log.warn("uplink: connection lost");
         this.emit("down");
       }
-      this.scheduleRetry();
+      this.scheduleRetry(this.fellBack ? 0 : undefined);
+      this.fellBack = false;
     });
   }
 
@@ -178,9 +181,8 @@ export class UplinkConnection {
     this.emit("up", { sessionPresent, protocolVersion: this.protocol });
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(delay = this.backoff.next()): void {
     if (this.stopped) return;
-    const delay = this.backoff.next();
     this.retry = this.deps.clock.setTimer(delay, () => {
       this.retry = null;
       this.dial();

@@ -5,6 +5,7 @@ import type { Logger } from "../../app/log.js";
 import type { Config } from "../../config/schema.js";
 import type { Db } from "../../store/db.js";
 import type { Outbox } from "../../store/outbox.js";
+import { EventRecorder } from "../events.js";
 import { type ConfigDocument, registerConfigCommands } from "./commands/config.js";
 import { configFileDocument } from "./commands/config-file.js";
 import { CommandDispatcher } from "./commands/dispatcher.js";
@@ -13,7 +14,6 @@ import { SeenCommands } from "./commands/seen.js";
 import { registerStationCommands } from "./commands/station.js";
 import { errorText, UplinkConnection } from "./connection.js";
 import { DiskWatch } from "./disk.js";
-import { EventRecorder } from "./events.js";
 import { discoveryMessages } from "./homeassistant.js";
 import { dialUrl } from "./options.js";
 import { MqttRequests, type RequestClient } from "./requests.js";
@@ -76,7 +76,7 @@ export async function startUplink(deps: UplinkDeps): Promise<Uplink> {
   const connection = new UplinkConnection({ cfg, url: dialUrl(cfg, deps.brokerUrl), stationId: deps.stationId, topics, clock, log });
   const sender = new OutboxSender({ db: deps.db, outbox: deps.outbox, publisher: connection, window: cfg.inflightWindow, log });
   const notify = (): void => sender.notify();
-  const events = new EventRecorder({ db: deps.db, outbox: deps.outbox, bus, clock, notify });
+  const events = new EventRecorder({ db: deps.db, outbox: deps.outbox, bus, clock, stationId: deps.stationId, notify });
   const recordSafely = (kind: string, detail: Record<string, unknown>): void => {
     try {
       events.record(kind, detail);

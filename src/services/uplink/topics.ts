@@ -32,7 +32,4 @@ export function parseInbound(suffix: string): { kind: "cmd" | "res"; name: strin
   return { kind: m[1] as "cmd" | "res", name: m[2] as string };
 }
 
-/** ISO 8601 UTC with whole seconds, the contract's timestamp format: `2026-11-22T10:15:00Z`. */
-export function isoSeconds(ms: number): string {
-  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
-}
+export { isoSeconds } from "../../core/time.js";

@@ -1,7 +1,8 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename } from "node:fs/promises";
 import { extname } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
+import { parseDocument } from "../../../config/load.js";
 import type { ConfigDocument } from "./config.js";
 
 /**
@@ -14,7 +15,7 @@ export function configFileDocument(path: string): ConfigDocument {
   return {
     async read() {
       const text = await readFile(path, "utf8");
-      const doc: unknown = json ? JSON.parse(text) : parse(text);
+      const doc = parseDocument(text, path);
       if (doc === null || doc === undefined) return {};
       if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${path}: not a mapping`);
       return doc as Record<string, unknown>;

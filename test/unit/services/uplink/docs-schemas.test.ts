@@ -1,0 +1,61 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TObject } from "@sinclair/typebox";
+import { describe, expect, it } from "vitest";
+import type { ChargeSnapshot } from "../../../../src/app/bus.js";
+import type { StationControl } from "../../../../src/app/control.js";
+import { type Config, ConfigSchema } from "../../../../src/config/schema.js";
+import { createAjv, Validator } from "../../../../src/config/validate.js";
+import { registerConfigCommands } from "../../../../src/services/uplink/commands/config.js";
+import { CommandRegistry } from "../../../../src/services/uplink/commands/registry.js";
+import { registerStationCommands } from "../../../../src/services/uplink/commands/station.js";
+
+/**
+ * The command schemas in docs/schemas are the code's schemas, byte for byte. After changing a command,
+ * regenerate them with `UPDATE_SCHEMAS=1 npx vitest run test/unit/services/uplink/docs-schemas.test.ts`.
+ */
+const DIR = join(import.meta.dirname, "../../../../docs/schemas");
+
+function builtinRegistry(): CommandRegistry {
+  const registry = new CommandRegistry();
+  const control: StationControl = {
+    snapshot: () => ({}) as ChargeSnapshot,
+    authorize: () => {},
+    stopCharging: () => {},
+    setLimit: () => {},
+    setAvailability: () => {},
+    clearFaults: () => {},
+  };
+  registerStationCommands(registry, control, () => {});
+  const config: Config = new Validator(ConfigSchema).check({}, "defaults");
+  registerConfigCommands(registry, { current: () => config });
+  return registry;
+}
+
+function documented(name: string, schema: TObject): object {
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: `https://evsed.dev/schemas/command-${name}.schema.json`,
+    ...(JSON.parse(JSON.stringify(schema)) as object),
+  };
+}
+
+describe("docs/schemas command payloads", () => {
+  const registry = builtinRegistry();
+  for (const name of registry.names()) {
+    it(`command-${name}.schema.json matches the code`, () => {
+      const file = join(DIR, `command-${name}.schema.json`);
+      const expected = documented(name, registry.get(name)?.schema as TObject);
+      if (process.env.UPDATE_SCHEMAS === "1") writeFileSync(file, `${JSON.stringify(expected, null, 2)}\n`);
+      expect(existsSync(file)).toBe(true);
+      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(expected);
+    });
+  }
+
+  it("every schema file compiles", () => {
+    const ajv = createAjv();
+    for (const f of ["availability", "status", "telemetry", "session", "interval", "event", "command-result", "request", "response"]) {
+      expect(() => ajv.compile(JSON.parse(readFileSync(join(DIR, `${f}.schema.json`), "utf8")) as object)).not.toThrow();
+    }
+  });
+});
