@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EmbeddedBroker, startEmbeddedBroker } from "../../../src/app/broker.js";
 import { startUplink, type Uplink } from "../../../src/services/uplink/index.js";
-import { docSchemas, expectSchema, FakeControl, StationStore, Subscriber, testConfig } from "./fixture.js";
+import { docSchemas, expectSchema, FakeControl, StationStore, Subscriber, testConfig, waitUntil } from "./fixture.js";
 
 /** The whole uplink against the embedded aedes broker (MQTT 3.1.1, reached by falling back from 5). */
 describe("uplink on the embedded aedes broker", () => {
@@ -58,8 +58,7 @@ describe("uplink on the embedded aedes broker", () => {
     store.append(3);
     up.notify();
     await sub.waitFor(() => sub.on("evse/st-1/event").length >= 53, "3 more events");
-    await new Promise((r) => setImmediate(r));
-    await sub.waitFor(() => store.outbox.size() === 0, "outbox emptied");
+    await waitUntil(() => store.outbox.size() === 0, "outbox emptied");
   });
 
   it("republishes status on change and sends telemetry from meter readings", async () => {

@@ -171,3 +171,12 @@ export function expectSchema(schemas: (name: string) => ValidateFunction, name: 
   const fn = schemas(name);
   if (!fn(value)) throw new Error(`${name}: ${JSON.stringify(fn.errors)} in ${JSON.stringify(value).slice(0, 500)}`);
 }
+
+/** Resolves once `pred()` holds, checked every 20 ms (for state that no message announces). */
+export async function waitUntil(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
