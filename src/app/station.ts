@@ -1,0 +1,208 @@
+import { resolve } from "node:path";
+import type { Clock } from "../../drivers/types.js";
+import type { Board } from "../config/board-schema.js";
+import type { Config } from "../config/schema.js";
+import { AuthorizationService } from "../services/authorization.js";
+import { ChargeController } from "../services/charge-controller.js";
+import { EventRecorder } from "../services/events.js";
+import { MeterPoller } from "../services/meter-poller.js";
+import { SafetySupervisor } from "../services/safety.js";
+import { SessionService } from "../services/sessions.js";
+import { StatusRecorder } from "../services/status-recorder.js";
+import { type Db, openDb } from "../store/db.js";
+import { MetaRepo } from "../store/meta-repo.js";
+import { Outbox } from "../store/outbox.js";
+import { SessionsRepo } from "../store/sessions-repo.js";
+import { Bus } from "./bus.js";
+import { buildDrivers, type DriverSet } from "./drivers.js";
+import type { Logger } from "./log.js";
+
+export interface StationOptions {
+  readonly config: Config;
+  readonly board: Board;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Directory that relative paths in the config resolve against. */
+  readonly baseDir: string;
+  /** Prebuilt drivers (tests, benchmarks); built from the board when absent. */
+  readonly drivers?: DriverSet;
+  /** Meter poll period, ms. */
+  readonly meterPollMs?: number;
+}
+
+/**
+ * The composition root: config → drivers → services → start/stop, and nothing else.
+ * Start order puts safety first: the contactor is opened before the database is even touched, and
+ * the controller is listening before the pilot driver reports its first state.
+ */
+export class Station {
+  readonly bus: Bus;
+  readonly drivers: DriverSet;
+  readonly controller: ChargeController;
+  db!: Db;
+  outbox!: Outbox;
+  events!: EventRecorder;
+  sessions!: SessionService;
+  meter: MeterPoller | null = null;
+  private safety!: SafetySupervisor;
+  private auth!: AuthorizationService;
+  private status!: StatusRecorder;
+  private meta!: MetaRepo;
+  private readonly unsubscribe: (() => void)[] = [];
+  private notifyUplink: () => void = () => {};
+  private started = false;
+
+  constructor(private readonly opts: StationOptions) {
+    const { config, board, clock, log } = opts;
+    this.bus = new Bus((event, err) => log.error({ err, event }, "bus listener failed"));
+    this.drivers = opts.drivers ?? buildDrivers({ board, config, clock, log, baseDir: opts.baseDir });
+    this.controller = new ChargeController({
+      config: {
+        maxCurrentA: Math.min(board.ratedCurrentA, config.charging.maxCurrentA),
+        dutyChangeMinIntervalMs: config.charging.dutyChangeMinIntervalMs,
+        c1ForceOpenMs: config.charging.c1ForceOpenMs,
+        ventilationAllowed: config.charging.ventilationAllowed && board.capabilities.ventilation,
+      },
+      defaultCurrentA: config.charging.defaultCurrentA,
+      ...(this.drivers.pilot ? { pilot: this.drivers.pilot } : {}),
+      ...(this.drivers.contactor ? { contactor: this.drivers.contactor } : {}),
+      clock,
+      bus: this.bus,
+      log: log.child({ component: "controller" }),
+    });
+  }
+
+  get databasePath(): string {
+    return resolve(this.opts.baseDir, this.opts.config.dataDir, "evsed.db");
+  }
+
+  /** Lets the uplink learn that a record was committed. */
+  setNotifier(fn: () => void): void {
+    this.notifyUplink = fn;
+  }
+
+  async start(): Promise<void> {
+    const { config, clock, log } = this.opts;
+    const d = this.drivers;
+    // 1. Fail safe before anything else: contactor open.
+    if (d.contactor) {
+      if (!this.isSim(d.contactor)) await d.contactor.start();
+      d.contactor.set(false);
+    }
+    // 2. The store.
+    const opened = openDb(this.databasePath, () => clock.now());
+    this.db = opened.db;
+    this.outbox = new Outbox(this.db);
+    this.meta = new MetaRepo(this.db);
+    const notify = () => this.notifyUplink();
+    const stationId = config.stationId;
+    this.events = new EventRecorder({ db: this.db, outbox: this.outbox, clock, bus: this.bus, stationId, notify });
+    const cleanShutdown = this.meta.get("cleanShutdown") === "1";
+    this.meta.set("cleanShutdown", "0");
+    this.events.record("boot", {
+      board: this.opts.board.name,
+      cleanShutdown,
+      ...(opened.movedAside ? { corruptDatabaseMovedTo: opened.movedAside } : {}),
+    });
+    if (opened.movedAside)
+      log.error({ movedTo: opened.movedAside }, "database failed its integrity check; moved aside, starting a new one");
+
+    // 3. Services, subscribed before the drivers report anything.
+    if (d.meter)
+      this.meter = new MeterPoller({
+        meter: d.meter,
+        clock,
+        bus: this.bus,
+        log: log.child({ component: "meter" }),
+        pollIntervalMs: this.opts.meterPollMs ?? 1000,
+      });
+    this.sessions = new SessionService({
+      db: this.db,
+      repo: new SessionsRepo(this.db),
+      outbox: this.outbox,
+      events: this.events,
+      bus: this.bus,
+      clock,
+      control: this.controller,
+      meter: this.meter,
+      ctx: { stationId, premiseId: config.premiseId ?? null },
+      log: log.child({ component: "sessions" }),
+      notify,
+      updateIntervalMs: 60_000,
+      cleanShutdown,
+    });
+    this.safety = new SafetySupervisor({
+      config: { feedbackSettleMs: config.charging.feedbackSettleMs, overCurrentGraceMs: config.charging.overCurrentGraceMs },
+      ...(d.contactor ? { contactor: d.contactor } : {}),
+      bus: this.bus,
+      clock,
+      raiseFault: (code, detail) => this.controller.raiseFault(code, detail),
+    });
+    this.auth = new AuthorizationService({
+      config: config.authorization,
+      bus: this.bus,
+      control: this.controller,
+      events: this.events,
+      log: log.child({ component: "auth" }),
+    });
+    this.status = new StatusRecorder({ meta: this.meta, bus: this.bus, sessions: this.sessions, stationId });
+    this.unsubscribe.push(
+      this.bus.on("fault", (f) => this.events.record(f.raised ? "faultRaised" : "faultCleared", { code: f.code, detail: f.detail })),
+    );
+    this.sessions.start();
+    this.status.start();
+    this.auth.start();
+    this.controller.start();
+    this.safety.start();
+
+    // 4. The rest of the hardware; the pilot's first report drives recovery.
+    if (d.tokenReader) this.unsubscribe.push(d.tokenReader.on((t) => this.bus.emit("token", t)));
+    if (d.pevLink) this.unsubscribe.push(d.pevLink.on((e) => this.bus.emit("pev", e)));
+    for (const l of d.lifecycle) await l.start();
+    // The simulated world starts its own drivers (and the scenario); the others start here.
+    await d.sim?.start();
+    for (const driver of this.ownDrivers()) await driver.start();
+    this.meter?.start();
+    this.started = true;
+    log.info({ stationId, board: this.opts.board.name, db: this.databasePath }, "station started");
+  }
+
+  private isSim(driver: object): boolean {
+    const sim = this.drivers.sim;
+    return sim !== undefined && [sim.pilot, sim.contactor, sim.meter, sim.tokenReader, sim.pevLink].includes(driver as never);
+  }
+
+  /** Drivers other than the contactor (started first) and the simulated ones (the world starts those). */
+  private ownDrivers(): { start(): Promise<void>; stop(): Promise<void> }[] {
+    const d = this.drivers;
+    return [d.meter, d.gridMeter, d.pilot, d.tokenReader, d.pevLink].filter(
+      (x): x is NonNullable<typeof x> => x !== undefined && !this.isSim(x),
+    );
+  }
+
+  /** Contactor open first, then flush and release everything. Never throws. */
+  async stop(): Promise<void> {
+    this.controller.stop();
+    if (!this.started) return;
+    this.started = false;
+    const { log } = this.opts;
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.safety.stop();
+    this.auth.stop();
+    await this.meter?.stop();
+    await this.sessions.stop();
+    this.status.stop();
+    const d = this.drivers;
+    for (const driver of [
+      ...this.ownDrivers().reverse(),
+      ...(d.sim ? [d.sim] : []),
+      ...(d.contactor && !this.isSim(d.contactor) ? [d.contactor] : []),
+    ]) {
+      await driver.stop().catch((err: unknown) => log.warn({ err }, "driver stop failed"));
+    }
+    for (const l of d.lifecycle) await l.stop().catch(() => undefined);
+    this.meta.set("cleanShutdown", "1");
+    this.db.close();
+    log.info("station stopped");
+  }
+}

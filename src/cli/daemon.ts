@@ -1,0 +1,114 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { ScaledClock } from "../../drivers/clock/scaled.js";
+import { SystemClock } from "../../drivers/clock/system.js";
+import { DEMO_SCENARIO, loadScenario, type Scenario, ScenarioRunner, simWallOrigin } from "../../drivers/sim/index.js";
+import type { Clock } from "../../drivers/types.js";
+import { defaultWorldFile } from "../app/drivers.js";
+import { Station } from "../app/station.js";
+import { type CommandContext, type GlobalOptions, loadContext } from "./context.js";
+import { EXIT, reportError, UsageError } from "./errors.js";
+import { StatusLine } from "./status-line.js";
+
+export interface DaemonOptions {
+  /** Use the sim board unless `--board` says otherwise, the demo scenario, the embedded broker. */
+  readonly simMode: boolean;
+  readonly board?: string;
+  readonly speed?: string;
+  readonly scenario?: string;
+  readonly statusLine?: boolean;
+}
+
+function clockFor(ctx: CommandContext, speed: number): Clock {
+  const simulated = Object.values(ctx.board.drivers).some((d) => d?.type === "sim");
+  if (!simulated) {
+    if (speed !== 1) throw new UsageError("--speed works only on a board with simulated drivers");
+    return new SystemClock();
+  }
+  // Simulated time never runs backwards across restarts: continue from where the world left off.
+  const saved = simWallOrigin(defaultWorldFile(ctx.config, ctx.baseDir));
+  return new ScaledClock(speed, Math.max(Date.now(), saved ?? 0));
+}
+
+function scenarioFor(ctx: CommandContext, opts: DaemonOptions): { scenario: Scenario; source: string } | null {
+  const file = opts.scenario ?? (ctx.config.sim.scenario ? resolve(ctx.baseDir, ctx.config.sim.scenario) : undefined);
+  if (file) return { scenario: loadScenario(file), source: file };
+  return opts.simMode ? { scenario: DEMO_SCENARIO, source: "built-in demo" } : null;
+}
+
+/**
+ * A scenario's cards are the simulated installer's test cards: accepted unless the configuration
+ * lists test cards of its own or vends freely.
+ */
+function withScenarioCards(ctx: CommandContext, scenario: Scenario): CommandContext["config"] {
+  const auth = ctx.config.authorization;
+  if (auth.freeVend || auth.testTokens.length > 0) return ctx.config;
+  const cards = [...new Set(scenario.steps.flatMap((s) => ("do" in s && s.do === "token" && typeof s.id === "string" ? [s.id] : [])))];
+  if (cards.length === 0) return ctx.config;
+  ctx.log.info({ cards: cards.length }, "simulator: the scenario's cards are accepted as test cards");
+  return { ...ctx.config, authorization: { ...auth, testTokens: cards } };
+}
+
+/**
+ * `evsed run` and `evsed sim`: start the station, keep it running, and on SIGINT/SIGTERM open the
+ * contactor, flush and exit 0. Configuration errors exit 2 before anything is written.
+ */
+export async function runDaemon(global: GlobalOptions, opts: DaemonOptions): Promise<number> {
+  let station: Station | undefined;
+  try {
+    const board = opts.board ?? (opts.simMode ? "boards/sim.json" : undefined);
+    const ctx = loadContext({ ...global, ...(board ? { board } : {}) });
+    const speed = opts.speed !== undefined ? Number(opts.speed) : ctx.config.sim.speed;
+    if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number in (0, 1000], got ${opts.speed}`);
+    const clock = clockFor(ctx, speed);
+    const scenario = ctx.board.drivers.pilot?.type === "sim" || ctx.board.drivers.meter?.type === "sim" ? scenarioFor(ctx, opts) : null;
+    const { log } = ctx;
+    const config = scenario ? withScenarioCards(ctx, scenario.scenario) : ctx.config;
+    station = new Station({ config, board: ctx.board, clock, log, baseDir: ctx.baseDir });
+    await station.start();
+    const sim = station.drivers.sim;
+    const runner =
+      scenario && sim ? new ScenarioRunner({ world: sim.world, clock, scenario: scenario.scenario, source: scenario.source }) : null;
+    runner?.start();
+    const line = opts.statusLine && process.stdout.isTTY ? new StatusLine(station, clock, process.stdout) : null;
+    line?.start();
+    log.info({ speed, scenario: scenario?.source ?? null }, "running; Ctrl-C to stop");
+    const s = station;
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, "stopping");
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        line?.stop();
+        runner?.stop();
+        void s.stop().then(done, done);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    return EXIT.ok;
+  } catch (err) {
+    await station?.stop().catch(() => undefined);
+    return reportError(err);
+  }
+}
+
+export function registerDaemonCommands(program: Command, run: (code: Promise<number>) => void): void {
+  program
+    .command("run")
+    .description("run the station on the configured board")
+    .option("-b, --board <file>", "board file (overrides the config)")
+    .action((opts: { board?: string }, cmd: Command) => {
+      run(runDaemon(cmd.optsWithGlobals(), { simMode: false, ...opts }));
+    });
+  program
+    .command("sim")
+    .description("run a simulated charger: sim board, demo scenario, live status (what `npm start` runs)")
+    .option("-b, --board <file>", "board file", "boards/sim.json")
+    .option("-s, --speed <n>", "simulated time runs N times faster")
+    .option("--scenario <file>", "scenario file (YAML or JSON) instead of the built-in demo")
+    .option("--no-status-line", "no live status line")
+    .action((opts: { board?: string; speed?: string; scenario?: string; statusLine?: boolean }, cmd: Command) => {
+      run(runDaemon(cmd.optsWithGlobals(), { simMode: true, ...opts }));
+    });
+}

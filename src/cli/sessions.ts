@@ -1,0 +1,75 @@
+import { existsSync } from "node:fs";
+import Database from "better-sqlite3";
+import type { Command } from "commander";
+import { loadConfig } from "../config/load.js";
+import { maskId } from "../core/mask.js";
+import { type SessionRow, SessionsRepo } from "../store/sessions-repo.js";
+import { configPath, databasePath, type GlobalOptions } from "./context.js";
+import { EXIT, reportError, UsageError } from "./errors.js";
+import { toCsv, toTable } from "./format.js";
+
+/** A session as the CLI prints it (identifiers masked). */
+export function sessionView(r: SessionRow) {
+  return {
+    id: r.id,
+    pluggedAt: r.plugged_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    tokenId: maskId(r.token_id),
+    pevId: r.pev_id,
+    startRegisterWh: r.start_register_wh,
+    stopRegisterWh: r.stop_register_wh,
+    energyWh:
+      r.energy_wh ?? (r.start_register_wh !== null && r.last_register_wh !== null ? r.last_register_wh - r.start_register_wh : null),
+    stopReason: r.stop_reason,
+    flags: JSON.parse(r.flags) as string[],
+  };
+}
+
+/** Open the station database read-only; a missing file is a usage error naming it. */
+export function openReadOnly(global: GlobalOptions): Database.Database {
+  const { config, baseDir } = loadConfig({ file: configPath(global), env: process.env });
+  const path = databasePath(config, baseDir);
+  if (!existsSync(path)) throw new UsageError(`${path}: no database yet (has the station run with this config?)`);
+  return new Database(path, { readonly: true, fileMustExist: true });
+}
+
+export function registerSessions(program: Command): void {
+  program
+    .command("sessions")
+    .description("list charging sessions, newest first")
+    .option("-n, --limit <n>", "how many", "20")
+    .option("--since <time>", "only sessions plugged in at or after this ISO time")
+    .option("--json", "JSON lines, one session per line")
+    .option("--csv", "CSV with a header row")
+    .action((opts: { limit: string; since?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
+      try {
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${opts.limit}`);
+        if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new UsageError(`--since must be an ISO time, got ${opts.since}`);
+        const db = openReadOnly(cmd.optsWithGlobals());
+        const since = opts.since ? new Date(opts.since).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+        const rows = new SessionsRepo(db).list({ limit, ...(since ? { since } : {}) }).map(sessionView);
+        db.close();
+        if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else if (opts.csv) process.stdout.write(toCsv(rows));
+        else
+          process.stdout.write(
+            toTable(
+              rows.map((r) => ({
+                session: r.id.slice(0, 8),
+                plugged: r.pluggedAt,
+                ended: r.endedAt ?? "(open)",
+                token: r.tokenId ?? "",
+                "energy Wh": r.energyWh ?? "",
+                reason: r.stopReason ?? "",
+                flags: r.flags.join(","),
+              })),
+            ),
+          );
+        process.exitCode = EXIT.ok;
+      } catch (err) {
+        process.exitCode = reportError(err);
+      }
+    });
+}
