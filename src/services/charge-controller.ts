@@ -109,6 +109,11 @@ export class ChargeController implements StationControl {
       if (cmd.type === "contactor") this.deps.contactor?.set(cmd.closed);
       else this.deps.pilot?.setOutput(cmd.output);
     }
+    // Logged only after every command has reached the hardware.
+    for (const cmd of result.commands) {
+      if (cmd.type === "contactor") this.deps.log.info({ pilot: result.state.pilot, event: event.type }, cmd.closed ? "contactor closed" : "contactor opened");
+      else this.deps.log.debug({ output: cmd.output }, "pilot output");
+    }
     for (const code of result.state.faults) {
       if (!before.faults.includes(code) && event.type === "pilot") {
         this.deps.log.error({ fault: code, pilot: event.state }, "fault latched");
