@@ -14,6 +14,7 @@ export function applyAction(s: WorldState, action: SimAction, contactorClosed: b
     case "plug":
       if (s.plugged) return [];
       s.plugged = true;
+      s.plugIns += 1;
       s.paused = false;
       s.vehicleEnergyWh = 0;
       return [{ kind: "plugged" }];

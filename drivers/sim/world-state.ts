@@ -27,6 +27,8 @@ export const WorldStateSchema = Type.Object(
   {
     version: Type.Literal(1),
     plugged: Type.Boolean(),
+    /** How many times a vehicle was plugged in over the world's life (tests count sessions by it). */
+    plugIns: Type.Integer({ minimum: 0, default: 0 }),
     /** The vehicle was told to pause (C → B) and stays in B until `resume`. */
     paused: Type.Boolean(),
     ventilation: Type.Boolean(),
@@ -59,6 +61,7 @@ export function initialWorldState(vehicle: SimVehicleConfig, wallMs: number): Wo
   return {
     version: 1,
     plugged: false,
+    plugIns: 0,
     paused: false,
     ventilation: false,
     socPct: vehicle.socPct,

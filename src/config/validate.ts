@@ -48,7 +48,7 @@ export function describeErrors(errors: readonly ErrorObject[]): { path: string; 
       case "discriminator":
         problem =
           e.params.error === "mapping"
-            ? `unknown ${String(e.params.tag)} ${JSON.stringify((e.data as Record<string, unknown> | undefined)?.[String(e.params.tag)])}`
+            ? `unknown ${String(e.params.tag)} ${JSON.stringify(e.params.tagValue)}`
             : `${String(e.params.tag)} must be a string`;
         break;
       default:
