@@ -68,15 +68,18 @@ export class ManualClock implements Clock {
 
   /**
    * Like `advance`, but lets promise chains and I/O callbacks run after each timer (and every
-   * `stepMs` of simulated time), so async services progress as they would in real time.
+   * `stepMs` of simulated time), so async services progress as they would in real time. Timers due
+   * now run even when `ms` is 0.
    */
   async advanceAsync(ms: number, stepMs = 1000): Promise<void> {
     const target = this.mono + ms;
-    while (this.mono < target) {
+    for (;;) {
       const next = this.takeDue(Math.min(target, this.mono + stepMs));
       if (next) {
         this.mono = Math.max(this.mono, next.due);
         next.fn();
+      } else if (this.mono >= target) {
+        break;
       } else {
         this.mono = Math.min(target, this.mono + stepMs);
       }
