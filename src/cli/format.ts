@@ -24,5 +24,5 @@ export function toCsv(rows: readonly Row[]): string {
   if (rows.length === 0) return "";
   const cols = Object.keys(rows[0] as Row);
   const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [cols.join(","), ...rows.map((r) => cols.map((c) => esc(cell(r[c]))).join(","))].join("\n") + "\n";
+  return `${[cols.join(","), ...rows.map((r) => cols.map((c) => esc(cell(r[c]))).join(","))].join("\n")}\n`;
 }

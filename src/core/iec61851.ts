@@ -66,7 +66,9 @@ export type CoreEvent =
   | { readonly type: "clearFaults" }
   | { readonly type: "tick" };
 
-export type CoreCommand = { readonly type: "contactor"; readonly closed: boolean } | { readonly type: "pilot"; readonly output: PilotOutput };
+export type CoreCommand =
+  | { readonly type: "contactor"; readonly closed: boolean }
+  | { readonly type: "pilot"; readonly output: PilotOutput };
 
 export interface StepResult {
   readonly state: CoreState;

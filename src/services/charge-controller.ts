@@ -111,7 +111,8 @@ export class ChargeController implements StationControl {
     }
     // Logged only after every command has reached the hardware.
     for (const cmd of result.commands) {
-      if (cmd.type === "contactor") this.deps.log.info({ pilot: result.state.pilot, event: event.type }, cmd.closed ? "contactor closed" : "contactor opened");
+      if (cmd.type === "contactor")
+        this.deps.log.info({ pilot: result.state.pilot, event: event.type }, cmd.closed ? "contactor closed" : "contactor opened");
       else this.deps.log.debug({ output: cmd.output }, "pilot output");
     }
     for (const code of result.state.faults) {

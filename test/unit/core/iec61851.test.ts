@@ -22,7 +22,16 @@ const last = (rs: StepResult[]) => rs[rs.length - 1] as StepResult;
 
 /** A vehicle charging at 16 A, reached at t = 0. */
 function charging(config = cfg): CoreState {
-  return last(run([[0, pilot("B")], [0, authorize], [0, pilot("C")]], config)).state;
+  return last(
+    run(
+      [
+        [0, pilot("B")],
+        [0, authorize],
+        [0, pilot("C")],
+      ],
+      config,
+    ),
+  ).state;
 }
 
 describe("boot", () => {
@@ -36,37 +45,75 @@ describe("boot", () => {
 
 describe("plug-in and authorization", () => {
   it("A → B without authorization offers nothing and waits (Preparing)", () => {
-    const r = last(run([[0, pilot("A")], [10, pilot("B")]]));
+    const r = last(
+      run([
+        [0, pilot("A")],
+        [10, pilot("B")],
+      ]),
+    );
     expect(r.state.output).toEqual({ mode: "standby" });
     expect(r.state.contactorClosed).toBe(false);
     expect(connectorStatus(r.state)).toBe("Preparing");
   });
 
   it("authorization in B turns PWM on at the limit (B2, SuspendedEV)", () => {
-    const r = last(run([[0, pilot("B")], [10, authorize]]));
+    const r = last(
+      run([
+        [0, pilot("B")],
+        [10, authorize],
+      ]),
+    );
     expect(r.commands).toEqual([{ type: "pilot", output: { mode: "pwm", dutyPct: 26.7, currentA: 16 } }]);
     expect(connectorStatus(r.state)).toBe("SuspendedEV");
   });
 
   it("B2 → C closes the contactor after the PWM is on (Charging)", () => {
-    const r = last(run([[0, pilot("B")], [0, authorize], [100, pilot("C")]]));
+    const r = last(
+      run([
+        [0, pilot("B")],
+        [0, authorize],
+        [100, pilot("C")],
+      ]),
+    );
     expect(r.commands).toEqual([{ type: "contactor", closed: true }]);
     expect(connectorStatus(r.state)).toBe("Charging");
   });
 
   it("authorization before plug-in (tap, then plug) offers PWM at B", () => {
-    const r = last(run([[0, pilot("A")], [0, authorize], [100, pilot("B")]]));
+    const r = last(
+      run([
+        [0, pilot("A")],
+        [0, authorize],
+        [100, pilot("B")],
+      ]),
+    );
     expect(r.state.output.mode).toBe("pwm");
   });
 
   it("never closes in C without authorization (C1 from the vehicle side)", () => {
-    const r = last(run([[0, pilot("B")], [10, pilot("C")], [20_000, { type: "tick" }]]));
+    const r = last(
+      run([
+        [0, pilot("B")],
+        [10, pilot("C")],
+        [20_000, { type: "tick" }],
+      ]),
+    );
     expect(r.state.contactorClosed).toBe(false);
     expect(r.state.output).toEqual({ mode: "standby" });
   });
 
   it("caps the offer at the station maximum", () => {
-    const r = last(run([[0, pilot("B")], [0, authorize], [0, { type: "limit", amps: 63 }]], cfg, initialState(63)));
+    const r = last(
+      run(
+        [
+          [0, pilot("B")],
+          [0, authorize],
+          [0, { type: "limit", amps: 63 }],
+        ],
+        cfg,
+        initialState(63),
+      ),
+    );
     expect(r.state.output).toMatchObject({ mode: "pwm", currentA: 32 });
   });
 });
@@ -108,7 +155,13 @@ describe("opening", () => {
   });
 
   it("a diode fault at plug-in prevents the close", () => {
-    const r = last(run([[0, pilot("B", false)], [0, authorize], [10, pilot("C", false)]]));
+    const r = last(
+      run([
+        [0, pilot("B", false)],
+        [0, authorize],
+        [10, pilot("C", false)],
+      ]),
+    );
     expect(r.state.contactorClosed).toBe(false);
     expect(r.state.faults).toContain("DiodeFault");
   });
@@ -166,7 +219,14 @@ describe("C1: PWM withdrawn while the vehicle stays in C", () => {
   });
 
   it("a limit below 6 A is a C1 too: PWM off, contactor open after 6 s", () => {
-    const r = run([[10_000, { type: "limit", amps: 4 }], [16_000, { type: "tick" }]], cfg, charging());
+    const r = run(
+      [
+        [10_000, { type: "limit", amps: 4 }],
+        [16_000, { type: "tick" }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(r[0]?.commands).toEqual([{ type: "pilot", output: { mode: "standby" } }]);
     expect(connectorStatus(r[0]?.state as CoreState)).toBe("SuspendedEVSE");
     expect(r[1]?.commands).toEqual([{ type: "contactor", closed: false }]);
@@ -175,7 +235,15 @@ describe("C1: PWM withdrawn while the vehicle stays in C", () => {
 
 describe("duty changes", () => {
   it("applies at most one change per 5 s and the deferred one at the wake time", () => {
-    const r = run([[10_000, { type: "limit", amps: 20 }], [12_000, { type: "limit", amps: 10 }], [15_000, { type: "tick" }]], cfg, charging());
+    const r = run(
+      [
+        [10_000, { type: "limit", amps: 20 }],
+        [12_000, { type: "limit", amps: 10 }],
+        [15_000, { type: "tick" }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(r[0]?.commands).toEqual([{ type: "pilot", output: { mode: "pwm", dutyPct: 33.3, currentA: 20 } }]);
     expect(r[1]?.commands).toEqual([]);
     expect(r[1]?.wakeAt).toBe(15_000);
@@ -183,12 +251,27 @@ describe("duty changes", () => {
   });
 
   it("lowering to stop is immediate even right after a change", () => {
-    const r = run([[10_000, { type: "limit", amps: 20 }], [10_100, { type: "deauthorize", reason: "Local" }]], cfg, charging());
+    const r = run(
+      [
+        [10_000, { type: "limit", amps: 20 }],
+        [10_100, { type: "deauthorize", reason: "Local" }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(r[1]?.commands).toEqual([{ type: "pilot", output: { mode: "standby" } }]);
   });
 
   it("a change back to the value in force before the deferred one was due changes nothing", () => {
-    const r = run([[10_000, { type: "limit", amps: 20 }], [11_000, { type: "limit", amps: 10 }], [12_000, { type: "limit", amps: 20 }]], cfg, charging());
+    const r = run(
+      [
+        [10_000, { type: "limit", amps: 20 }],
+        [11_000, { type: "limit", amps: 10 }],
+        [12_000, { type: "limit", amps: 20 }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(r[2]?.commands).toEqual([]);
     expect(r[2]?.wakeAt).toBeNull();
   });
@@ -196,7 +279,15 @@ describe("duty changes", () => {
 
 describe("fault latching", () => {
   it("a fault stays latched after the condition goes away and blocks charging", () => {
-    const r = run([[1, pilot("E")], [2, pilot("B")], [3, pilot("C")]], cfg, charging());
+    const r = run(
+      [
+        [1, pilot("E")],
+        [2, pilot("B")],
+        [3, pilot("C")],
+      ],
+      cfg,
+      charging(),
+    );
     const s = last(r).state;
     expect(s.faults).toEqual(["PilotShort"]);
     expect(s.contactorClosed).toBe(false);
@@ -204,14 +295,30 @@ describe("fault latching", () => {
   });
 
   it("clearing the faults resumes charging when nothing is wrong any more", () => {
-    const r = run([[1, pilot("E")], [2, pilot("C")], [10_000, { type: "clearFaults" }]], cfg, charging());
+    const r = run(
+      [
+        [1, pilot("E")],
+        [2, pilot("C")],
+        [10_000, { type: "clearFaults" }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(last(r).state.faults).toEqual([]);
     expect(last(r).state.output.mode).toBe("pwm");
     expect(last(r).state.contactorClosed).toBe(true);
   });
 
   it("collects distinct faults once each", () => {
-    const r = run([[1, { type: "fault", code: "OverCurrent" }], [2, { type: "fault", code: "OverCurrent" }], [3, { type: "fault", code: "NoGround" }]], cfg, charging());
+    const r = run(
+      [
+        [1, { type: "fault", code: "OverCurrent" }],
+        [2, { type: "fault", code: "OverCurrent" }],
+        [3, { type: "fault", code: "NoGround" }],
+      ],
+      cfg,
+      charging(),
+    );
     expect(last(r).state.faults).toEqual(["OverCurrent", "NoGround"]);
   });
 });
@@ -230,7 +337,12 @@ describe("every pilot transition of a charging session", () => {
     for (const to of states) {
       it(`${from} → ${to} leaves the contactor ${expected[to].closed ? "closed" : "open"}`, () => {
         // Reach `from` from an authorized plug-in at 16 A.
-        const base = last(run([[0, pilot("B")], [0, authorize]])).state;
+        const base = last(
+          run([
+            [0, pilot("B")],
+            [0, authorize],
+          ]),
+        ).state;
         const atFrom = step(cfg, { ...base, faults: [] }, pilot(from), 1).state;
         const fromClean = { ...atFrom, faults: [], authorization: base.authorization, output: base.output };
         const r = step(cfg, fromClean, pilot(to), 2);
