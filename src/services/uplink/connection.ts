@@ -154,6 +154,8 @@ export class UplinkConnection {
       if (wasReady) {
         log.warn("uplink: connection lost");
         this.emit("down");
+      } else {
+        log.debug({ url }, "uplink: connection attempt failed");
       }
       this.scheduleRetry(this.fellBack ? 0 : undefined);
       this.fellBack = false;

@@ -15,7 +15,7 @@ import { registerStationCommands } from "./commands/station.js";
 import { errorText, UplinkConnection } from "./connection.js";
 import { DiskWatch } from "./disk.js";
 import { discoveryMessages } from "./homeassistant.js";
-import { dialUrl } from "./options.js";
+import { checkMqttConfig, dialUrl } from "./options.js";
 import { MqttRequests, type RequestClient } from "./requests.js";
 import { OutboxSender } from "./sender.js";
 import { StatusPublisher, type StatusSources } from "./status.js";
@@ -71,6 +71,7 @@ const LIVE_KEYS = new Set(["mqtt.telemetryIntervalS", "mqtt.statusIntervalS"]);
 export async function startUplink(deps: UplinkDeps): Promise<Uplink> {
   const cfg = deps.config.mqtt;
   const { clock, log, bus } = deps;
+  checkMqttConfig(cfg);
   let live: Config = deps.config;
   const topics = new Topics(cfg.prefix, deps.stationId);
   const connection = new UplinkConnection({ cfg, url: dialUrl(cfg, deps.brokerUrl), stationId: deps.stationId, topics, clock, log });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
 import type { Config } from "../../config/schema.js";
+import { InputError } from "../../config/validate.js";
 import type { Topics } from "./topics.js";
 
 export type MqttConfig = Config["mqtt"];
@@ -30,7 +31,11 @@ export function clientOptions(cfg: MqttConfig, stationId: string, topics: Topics
   if (protocolVersion === 5) opts.properties = { sessionExpiryInterval: cfg.sessionExpiryS };
   if (cfg.username !== undefined) opts.username = cfg.username;
   const password = readPassword(cfg);
-  if (password !== undefined) opts.password = password;
+  if (password !== undefined) {
+    if (cfg.username === undefined)
+      throw new InputError("config", "/mqtt/username", "is required with a password (MQTT sends no password alone)");
+    opts.password = password;
+  }
   if (cfg.tls) {
     if (cfg.tls.ca) opts.ca = readFileSync(cfg.tls.ca);
     if (cfg.tls.cert) opts.cert = readFileSync(cfg.tls.cert);
@@ -44,6 +49,16 @@ export function clientOptions(cfg: MqttConfig, stationId: string, topics: Topics
 function readPassword(cfg: MqttConfig): string | undefined {
   if (cfg.passwordFile) return readFileSync(cfg.passwordFile, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
   return cfg.password;
+}
+
+/** Configuration mistakes that no reconnect can fix; thrown by `startUplink`. */
+export function checkMqttConfig(cfg: MqttConfig): void {
+  if ((cfg.password !== undefined || cfg.passwordFile !== undefined) && cfg.username === undefined) {
+    throw new InputError("config", "/mqtt/username", "is required with a password (MQTT sends no password alone)");
+  }
+  if ((cfg.tls?.cert === undefined) !== (cfg.tls?.key === undefined)) {
+    throw new InputError("config", "/mqtt/tls", "cert and key go together");
+  }
 }
 
 /**
