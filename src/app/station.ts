@@ -9,6 +9,7 @@ import { MeterPoller } from "../services/meter-poller.js";
 import { SafetySupervisor } from "../services/safety.js";
 import { SessionService } from "../services/sessions.js";
 import { StatusRecorder } from "../services/status-recorder.js";
+import { startUplink, type Uplink } from "../services/uplink/index.js";
 import { type Db, openDb } from "../store/db.js";
 import { MetaRepo } from "../store/meta-repo.js";
 import { Outbox } from "../store/outbox.js";
@@ -28,6 +29,11 @@ export interface StationOptions {
   readonly drivers?: DriverSet;
   /** Meter poll period, ms. */
   readonly meterPollMs?: number;
+  /**
+   * The MQTT uplink: started when `mqtt.url` is configured or `brokerUrl` (the embedded broker) is
+   * given. `requestRestart` serves the `reboot` command; `configFile` the `setConfig` command.
+   */
+  readonly uplink?: { readonly brokerUrl?: string; readonly configFile?: string | null; readonly requestRestart: () => void };
 }
 
 /**
@@ -48,6 +54,7 @@ export class Station {
   private auth!: AuthorizationService;
   private status!: StatusRecorder;
   private meta!: MetaRepo;
+  uplink: Uplink | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private notifyUplink: () => void = () => {};
   private started = false;
@@ -164,6 +171,27 @@ export class Station {
     for (const driver of this.ownDrivers()) await driver.start();
     this.meter?.start();
     this.started = true;
+
+    // 5. The uplink reads only the outbox and the bus; a broker that is down only delays sending.
+    const up = this.opts.uplink;
+    if (up && (config.mqtt.url || up.brokerUrl)) {
+      this.uplink = await startUplink({
+        config,
+        stationId,
+        db: this.db,
+        outbox: this.outbox,
+        bus: this.bus,
+        control: this.controller,
+        clock,
+        log: log.child({ component: "uplink" }),
+        requestRestart: up.requestRestart,
+        ...(up.configFile ? { configFile: up.configFile } : {}),
+        ...(up.brokerUrl ? { brokerUrl: up.brokerUrl } : {}),
+      });
+      const uplink = this.uplink;
+      this.setNotifier(() => uplink.notify());
+      uplink.notify();
+    }
     log.info({ stationId, board: this.opts.board.name, db: this.databasePath }, "station started");
   }
 
@@ -192,6 +220,8 @@ export class Station {
     await this.meter?.stop();
     await this.sessions.stop();
     this.status.stop();
+    await this.uplink?.stop();
+    this.uplink = null;
     const d = this.drivers;
     for (const driver of [
       ...this.ownDrivers().reverse(),

@@ -4,7 +4,9 @@ import { ScaledClock } from "../../drivers/clock/scaled.js";
 import { SystemClock } from "../../drivers/clock/system.js";
 import { DEMO_SCENARIO, loadScenario, type Scenario, ScenarioRunner, simWallOrigin } from "../../drivers/sim/index.js";
 import type { Clock } from "../../drivers/types.js";
+import { startEmbeddedBroker } from "../app/broker.js";
 import { defaultWorldFile } from "../app/drivers.js";
+import { startSimRemote } from "../app/sim-mqtt.js";
 import { Station } from "../app/station.js";
 import { type CommandContext, type GlobalOptions, loadContext } from "./context.js";
 import { EXIT, reportError, UsageError } from "./errors.js";
@@ -51,45 +53,103 @@ function withScenarioCards(ctx: CommandContext, scenario: Scenario): CommandCont
 
 /**
  * `evsed run` and `evsed sim`: start the station, keep it running, and on SIGINT/SIGTERM open the
- * contactor, flush and exit 0. Configuration errors exit 2 before anything is written.
+ * contactor, flush and exit 0. Configuration errors exit 2 before anything is written. The `reboot`
+ * command restarts the station in-process with the configuration re-read from disk.
  */
 export async function runDaemon(global: GlobalOptions, opts: DaemonOptions): Promise<number> {
-  let station: Station | undefined;
+  let stopSignal: string | null = null;
+  let wake: () => void = () => {};
+  const onSignal = (signal: string) => {
+    stopSignal = signal;
+    wake();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
-    const board = opts.board ?? (opts.simMode ? "boards/sim.json" : undefined);
-    const ctx = loadContext({ ...global, ...(board ? { board } : {}) });
-    const speed = opts.speed !== undefined ? Number(opts.speed) : ctx.config.sim.speed;
-    if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number in (0, 1000], got ${opts.speed}`);
-    const clock = clockFor(ctx, speed);
-    const scenario = ctx.board.drivers.pilot?.type === "sim" || ctx.board.drivers.meter?.type === "sim" ? scenarioFor(ctx, opts) : null;
-    const { log } = ctx;
-    const config = scenario ? withScenarioCards(ctx, scenario.scenario) : ctx.config;
-    station = new Station({ config, board: ctx.board, clock, log, baseDir: ctx.baseDir });
+    for (;;) {
+      let restart = false;
+      const running = await startOnce(global, opts, () => {
+        restart = true;
+        wake();
+      });
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (stopSignal) resolve();
+      });
+      running.log.info({ signal: stopSignal, restart }, stopSignal ? "stopping" : "restarting");
+      await running.stop();
+      if (stopSignal || !restart) return EXIT.ok;
+    }
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+interface Running {
+  readonly log: CommandContext["log"];
+  stop(): Promise<void>;
+}
+
+/** Load the configuration and start everything once; on failure, release what was started. */
+async function startOnce(global: GlobalOptions, opts: DaemonOptions, requestRestart: () => void): Promise<Running> {
+  const board = opts.board ?? (opts.simMode ? "boards/sim.json" : undefined);
+  const ctx = loadContext({ ...global, ...(board ? { board } : {}) });
+  const speed = opts.speed !== undefined ? Number(opts.speed) : ctx.config.sim.speed;
+  if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number in (0, 1000], got ${opts.speed}`);
+  const clock = clockFor(ctx, speed);
+  const simulated = Object.values(ctx.board.drivers).some((d) => d?.type === "sim");
+  const scenario = simulated ? scenarioFor(ctx, opts) : null;
+  const { log } = ctx;
+  const config = scenario ? withScenarioCards(ctx, scenario.scenario) : ctx.config;
+  const cleanup: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanup.reverse()) await c().catch((err: unknown) => log.warn({ err }, "stop step failed"));
+  };
+  try {
+    // `evsed sim` without a configured broker brings its own, on loopback.
+    let brokerUrl: string | undefined;
+    if (opts.simMode && !config.mqtt.url) {
+      const broker = await startEmbeddedBroker({ ...config.mqtt.embeddedBroker, log: log.child({ component: "broker" }) });
+      cleanup.push(() => broker.stop());
+      brokerUrl = broker.url;
+    }
+    const station = new Station({
+      config,
+      board: ctx.board,
+      clock,
+      log,
+      baseDir: ctx.baseDir,
+      uplink: { requestRestart, configFile: ctx.configFile, ...(brokerUrl ? { brokerUrl } : {}) },
+    });
+    cleanup.push(() => station.stop());
     await station.start();
     const sim = station.drivers.sim;
+    const url = brokerUrl ?? config.mqtt.url;
+    if (sim && url) {
+      const remote = await startSimRemote({
+        url,
+        prefix: config.mqtt.prefix,
+        stationId: config.stationId,
+        world: sim.world,
+        log: log.child({ component: "sim" }),
+      });
+      cleanup.push(() => remote.stop());
+    }
     const runner =
       scenario && sim ? new ScenarioRunner({ world: sim.world, clock, scenario: scenario.scenario, source: scenario.source }) : null;
     runner?.start();
+    cleanup.push(async () => runner?.stop());
     const line = opts.statusLine && process.stdout.isTTY ? new StatusLine(station, clock, process.stdout) : null;
     line?.start();
-    log.info({ speed, scenario: scenario?.source ?? null }, "running; Ctrl-C to stop");
-    const s = station;
-    await new Promise<void>((done) => {
-      const stop = (signal: string) => {
-        log.info({ signal }, "stopping");
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        line?.stop();
-        runner?.stop();
-        void s.stop().then(done, done);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    return EXIT.ok;
+    cleanup.push(async () => line?.stop());
+    log.info({ speed, scenario: scenario?.source ?? null, broker: url ?? null }, "running; Ctrl-C to stop");
+    return { log, stop };
   } catch (err) {
-    await station?.stop().catch(() => undefined);
-    return reportError(err);
+    await stop();
+    throw err;
   }
 }
 
