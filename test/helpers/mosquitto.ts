@@ -35,6 +35,8 @@ export interface MosquittoOptions {
   readonly listener?: readonly string[];
   /** Extra global lines. */
   readonly global?: readonly string[];
+  /** Keep sessions and queued messages across restarts (default true). */
+  readonly persistence?: boolean;
   /** Anonymous clients allowed (default true unless `listener` sets TLS identity). */
   readonly allowAnonymous?: boolean;
 }
@@ -59,7 +61,7 @@ export class Mosquitto {
     const conf = [
       "per_listener_settings false",
       `allow_anonymous ${opts.allowAnonymous ?? true}`,
-      "persistence true",
+      `persistence ${opts.persistence ?? true}`,
       `persistence_location ${dir}/`,
       "autosave_interval 0",
       "max_queued_messages 200000",
