@@ -28,7 +28,7 @@ describe("uplink on the embedded aedes broker", () => {
     store.dispose();
   });
 
-  async function start(mqtt: Record<string, unknown> = {}): Promise<Uplink> {
+  async function start(mqtt: Record<string, unknown> = {}, diskProbe?: () => Promise<number>): Promise<Uplink> {
     uplink = await startUplink({
       config: testConfig(store.dir, { telemetryIntervalS: 1, ...mqtt }),
       stationId: "st-1",
@@ -40,6 +40,7 @@ describe("uplink on the embedded aedes broker", () => {
       log: store.log,
       requestRestart: () => restarts++,
       brokerUrl: broker.url,
+      ...(diskProbe ? { diskProbe } : {}),
     });
     return uplink;
   }
@@ -124,6 +125,25 @@ describe("uplink on the embedded aedes broker", () => {
     expect(answer).toMatchObject({ accepted: true });
     expectSchema(schemas, "request", sub.json("evse/st-1/req/authorize")[0]);
     await expect(up.requests.request("bind", {}, 200)).rejects.toThrow(/no answer/);
+  });
+
+  it("on a low disk stops telemetry, keeps sending records and raises a storage event", async () => {
+    store.append(5);
+    await start({ diskLowMb: 64 }, async () => 1024 * 1024);
+    await sub.waitFor(() => sub.json<{ kind: string }>("evse/st-1/event").some((e) => e.kind === "storage"), "storage event");
+    const ev = sub.json<{ kind: string; seq: number }>("evse/st-1/event");
+    expect(ev.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expectSchema(schemas, "event", ev[5]);
+    expect(ev[5]).toMatchObject({ kind: "storage", detail: { condition: "diskLow", raised: true, freeBytes: 1024 * 1024 } });
+    for (let i = 0; i < 3; i++) {
+      store.bus.emit("meter", { at: Date.now(), reading: { importWh: i, exportWh: 0, powerW: 1, voltageV: [230], currentA: [0] } });
+      await sub.client.publishAsync("evse/st-1/probe", String(i));
+      await sub.waitFor(() => sub.on("evse/st-1/probe").length > i, "probe");
+    }
+    store.append(1);
+    uplink?.notify();
+    await sub.waitFor(() => sub.on("evse/st-1/event").length >= 7, "record after disk low");
+    expect(sub.on("evse/st-1/telemetry")).toEqual([]);
   });
 
   it("publishes Home Assistant discovery bound to the availability topic when enabled", async () => {
