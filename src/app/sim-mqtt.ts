@@ -26,6 +26,7 @@ export async function startSimRemote(opts: {
   client.on("connect", () => {
     client.subscribe(`${base}+`, { qos: 1 }, (err) => {
       if (err) opts.log.warn({ err: err.message }, "sim remote: subscribe failed");
+      else opts.log.info({ topic: `${base}+` }, "sim remote: listening");
     });
   });
   client.on("error", (err) => opts.log.debug({ err: err.message }, "sim remote: connection error"));

@@ -57,6 +57,7 @@ describe("evsed sim", () => {
       env: { EVSED_AUTHORIZATION__TEST_TOKENS: '["04A1B2C3D4"]' },
     });
     const listening = await proc.waitForMsg("embedded MQTT broker listening");
+    await proc.waitForMsg("sim remote: listening");
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${listening.port as number}`, { protocolVersion: 4 });
     await client.subscribeAsync("evse/demo-1/#", { qos: 1 });
     const base = "evse/demo-1";
