@@ -3,6 +3,7 @@ import { registerDaemonCommands } from "./daemon.js";
 import { EXIT } from "./errors.js";
 import { registerSessions } from "./sessions.js";
 import { registerStatus } from "./status.js";
+import { registerWatch } from "./watch.js";
 
 /**
  * `evsed`: the command line. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
@@ -27,6 +28,7 @@ export function buildProgram(): { program: Command; finished: Promise<number>; d
   });
   registerStatus(program);
   registerSessions(program);
+  registerWatch(program);
   return { program, finished, daemon };
 }
 
