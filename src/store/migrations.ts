@@ -52,4 +52,40 @@ export const MIGRATIONS: readonly string[] = [
     seen_at TEXT NOT NULL
   );
   `,
+  // 3: EUMD metering intervals (one row per clock-aligned interval of a session) and the open interval's
+  //    cursor (one row per open session), written in the same durable commit as the `interval` record.
+  `
+  CREATE TABLE intervals (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id        TEXT REFERENCES sessions(id),
+    start             TEXT NOT NULL,
+    start_ms          INTEGER NOT NULL,
+    duration_s        INTEGER NOT NULL CHECK (duration_s > 0),
+    import_wh         INTEGER NOT NULL CHECK (import_wh >= 0),
+    export_wh         INTEGER NOT NULL CHECK (export_wh >= 0),
+    start_register_wh INTEGER NOT NULL,
+    end_register_wh   INTEGER NOT NULL,
+    start_export_wh   INTEGER NOT NULL,
+    end_export_wh     INTEGER NOT NULL,
+    pev_id            TEXT,
+    premise_id        TEXT,
+    account           TEXT,
+    program           TEXT,
+    tariff_id         TEXT,
+    period            TEXT,
+    currency          TEXT,
+    price_e4          INTEGER,
+    cost_e7           INTEGER,
+    flags             TEXT NOT NULL DEFAULT '[]',
+    seq               INTEGER NOT NULL
+  );
+  -- An interval is stamped once per session: a restart or a clock step can never write it twice.
+  CREATE UNIQUE INDEX intervals_once ON intervals(coalesce(session_id, ''), start_ms);
+  CREATE INDEX intervals_start ON intervals(start);
+
+  CREATE TABLE interval_cursor (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id),
+    state      TEXT NOT NULL
+  );
+  `,
 ];
