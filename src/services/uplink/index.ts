@@ -193,7 +193,7 @@ export async function startUplink(deps: UplinkDeps): Promise<Uplink> {
       requests.close();
       await connection.stop();
       try {
-        sender.flush();
+        sender.close();
       } catch (err) {
         log.error({ err: errorText(err) }, "uplink: could not delete sent records");
       }

@@ -11,9 +11,11 @@ export interface RecordPublisher {
 /**
  * Drains the outbox to the broker. Contract:
  * - Rows go out in `seq` order, QoS 1, never retained, at most `window` unacknowledged at a time.
- * - A row is deleted only after its publish callback reported success; deletes are batched into one
- *   transaction per event-loop turn (a crash before the batch commits only causes duplicates of
- *   records that were in flight, which QoS 1 allows anyway). Nothing is keyed by MQTT packet id.
+ * - A row is deleted only after its publish callback reported success. Deletes are batched into one
+ *   transaction at most `ackFlushMs` after the first acknowledgement, or at once when 512 (or
+ *   `window`, if larger) are waiting: a backlog drains with few SQLite commits (SD-card wear). A crash before a batch
+ *   commits only re-sends those records — they count as in flight, which QoS 1 allows anyway.
+ *   Nothing is keyed by MQTT packet id.
  * - `connected()` (re)starts from the lowest unacknowledged seq; `disconnected()` forgets everything
  *   in flight. Callbacks of an earlier connection may still delete rows they got acknowledged, but no
  *   longer drive the window.
@@ -26,9 +28,11 @@ export class OutboxSender {
   private inflight = 0;
   private buffer: OutboxRow[] = [];
   private acked: number[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private pumping = false;
   private readonly batch: number;
+  private readonly flushAt: number;
 
   constructor(
     private readonly deps: {
@@ -37,9 +41,12 @@ export class OutboxSender {
       publisher: RecordPublisher;
       window: number;
       log: Logger;
+      /** Longest wait before acknowledged rows are deleted (default 25 ms). */
+      ackFlushMs?: number;
     },
   ) {
     this.batch = Math.max(deps.window * 4, 256);
+    this.flushAt = Math.max(deps.window, 512);
   }
 
   connected(): void {
@@ -67,8 +74,17 @@ export class OutboxSender {
     return this.inflight;
   }
 
-  /** Deletes already acknowledged rows now (on shutdown). */
+  /** Final flush on shutdown; later acknowledgements are ignored (their rows are re-sent next run). */
+  close(): void {
+    this.disconnected();
+    this.flush();
+    this.closed = true;
+  }
+
+  /** Deletes the acknowledged rows now. */
   flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     if (this.acked.length === 0) return;
     const seqs = this.acked;
     this.acked = [];
@@ -115,16 +131,17 @@ export class OutboxSender {
   }
 
   private acknowledge(seq: number): void {
+    if (this.closed) return;
     this.acked.push(seq);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      try {
-        this.flush();
-      } catch (err) {
-        this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, "uplink: could not delete sent records");
-      }
-    });
+    if (this.acked.length >= this.flushAt) this.safeFlush();
+    else this.flushTimer ??= setTimeout(() => this.safeFlush(), this.deps.ackFlushMs ?? 25);
+  }
+
+  private safeFlush(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, "uplink: could not delete sent records");
+    }
   }
 }

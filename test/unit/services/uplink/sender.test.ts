@@ -24,8 +24,6 @@ function setup(rows: number, window = 4) {
   return { db, outbox, pub, sender };
 }
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
-
 describe("OutboxSender", () => {
   it("sends nothing while disconnected", () => {
     const { pub, sender } = setup(3);
@@ -42,20 +40,20 @@ describe("OutboxSender", () => {
     expect(sender.inFlight()).toBe(4);
   });
 
-  it("deletes a row only after its callback succeeded", async () => {
+  it("deletes a row only after its callback succeeded", () => {
     const { outbox, pub, sender } = setup(3, 4);
     sender.connected();
     pub.sent[1]?.cb();
     pub.sent[2]?.cb(new Error("refused"));
-    await tick();
+    sender.flush();
     expect(outbox.peek(0, 10).map((r) => r.seq)).toEqual([1, 3]);
   });
 
-  it("restarts from the lowest unacknowledged seq after a reconnect", async () => {
+  it("restarts from the lowest unacknowledged seq after a reconnect", () => {
     const { pub, sender } = setup(6, 3);
     sender.connected();
     pub.sent[0]?.cb();
-    await tick();
+    sender.flush();
     sender.disconnected();
     pub.sent[2]?.cb(new Error("Connection closed"));
     const before = pub.sent.length;
@@ -63,7 +61,7 @@ describe("OutboxSender", () => {
     expect(pub.sent.slice(before).map((s) => s.seq)).toEqual([2, 3, 4]);
   });
 
-  it("lets late acknowledgements of an old connection delete rows without driving the window", async () => {
+  it("lets late acknowledgements of an old connection delete rows without driving the window", () => {
     const { outbox, pub, sender } = setup(5, 2);
     sender.connected();
     const old = pub.sent.slice();
@@ -71,9 +69,23 @@ describe("OutboxSender", () => {
     sender.connected();
     const afterReconnect = pub.sent.length;
     old[0]?.cb();
-    await tick();
+    sender.flush();
     expect(pub.sent.length).toBe(afterReconnect);
     expect(outbox.peek(0, 10).map((r) => r.seq)).toEqual([2, 3, 4, 5]);
+  });
+
+  it("deletes acknowledged rows by itself shortly after, in one batch", async () => {
+    const { outbox, pub, sender, db } = setup(3, 4);
+    sender.connected();
+    for (const s of pub.sent) s.cb();
+    expect(outbox.size()).toBe(3);
+    const changes = db.prepare("SELECT total_changes() AS n").pluck();
+    const before = changes.get() as number;
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (outbox.size() === 0 ? resolve() : void setTimeout(poll, 5));
+      poll();
+    });
+    expect((changes.get() as number) - before).toBe(3);
   });
 
   it("wakes on notify for rows appended later", () => {
@@ -84,11 +96,11 @@ describe("OutboxSender", () => {
     expect(pub.sent.map((s) => s.seq)).toEqual([1]);
   });
 
-  it("walks far past 65,535 rows", async () => {
+  it("walks far past 65,535 rows", () => {
     const { outbox, pub, sender } = setup(70_000, 64);
     sender.connected();
     for (let i = 0; i < pub.sent.length; i++) pub.sent[i]?.cb();
-    await tick();
+    sender.flush();
     expect(pub.sent.length).toBe(70_000);
     expect(pub.sent.at(-1)?.seq).toBe(70_000);
     expect(outbox.size()).toBe(0);
