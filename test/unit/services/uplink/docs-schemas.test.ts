@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TObject } from "@sinclair/typebox";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { ChargeSnapshot } from "../../../../src/app/bus.js";
 import type { StationControl } from "../../../../src/app/control.js";
 import { type Config, ConfigSchema } from "../../../../src/config/schema.js";
@@ -57,5 +58,31 @@ describe("docs/schemas command payloads", () => {
     for (const f of ["availability", "status", "telemetry", "session", "interval", "event", "command-result", "request", "response"]) {
       expect(() => ajv.compile(JSON.parse(readFileSync(join(DIR, `${f}.schema.json`), "utf8")) as object)).not.toThrow();
     }
+  });
+
+  it("asyncapi.yaml is AsyncAPI 3.0 whose references all resolve", () => {
+    const doc = parse(readFileSync(join(DIR, "../asyncapi.yaml"), "utf8")) as Record<string, unknown>;
+    expect(doc.asyncapi).toBe("3.0.0");
+    const refs: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === "object" && v !== null) {
+        for (const [k, x] of Object.entries(v))
+          if (k === "$ref" && typeof x === "string") refs.push(x);
+          else walk(x);
+      }
+    };
+    walk(doc);
+    for (const ref of refs) {
+      if (ref.startsWith("./")) {
+        expect(existsSync(join(DIR, "..", ref)), ref).toBe(true);
+        continue;
+      }
+      let node: unknown = doc;
+      for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown> | undefined)?.[part];
+      expect(node, ref).toBeDefined();
+    }
+    const channels = Object.keys(doc.channels as object);
+    for (const name of builtinRegistry().names()) expect(channels).toContain(`cmd_${name}`);
   });
 });
