@@ -155,7 +155,7 @@ export class UplinkConnection {
         log.warn("uplink: connection lost");
         this.emit("down");
       } else {
-        log.debug({ url }, "uplink: connection attempt failed");
+        log.debug({ url: withoutCredentials(url) }, "uplink: connection attempt failed");
       }
       this.scheduleRetry(this.fellBack ? 0 : undefined);
       this.fellBack = false;
@@ -205,4 +205,9 @@ export class UplinkConnection {
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A URL fit for logs: user name and password removed. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1");
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Backoff } from "../../../../src/services/uplink/backoff.js";
+import { withoutCredentials } from "../../../../src/services/uplink/connection.js";
 import { isoSeconds, parseInbound, Topics } from "../../../../src/services/uplink/topics.js";
 
 describe("Backoff", () => {
@@ -37,5 +38,12 @@ describe("Topics", () => {
 
   it("formats timestamps as ISO 8601 UTC seconds", () => {
     expect(isoSeconds(Date.UTC(2026, 10, 22, 10, 15, 0, 999))).toBe("2026-11-22T10:15:00Z");
+  });
+});
+
+describe("withoutCredentials", () => {
+  it("drops user info from URLs before they are logged", () => {
+    expect(withoutCredentials("mqtts://station:s3cret@broker.example:8883")).toBe("mqtts://broker.example:8883");
+    expect(withoutCredentials("mqtt://127.0.0.1:1883")).toBe("mqtt://127.0.0.1:1883");
   });
 });
