@@ -6,11 +6,15 @@ import { AuthorizationService } from "../services/authorization.js";
 import { ChargeController } from "../services/charge-controller.js";
 import { EventRecorder } from "../services/events.js";
 import { MeterPoller } from "../services/meter-poller.js";
+import { registerMeteringCommands } from "../services/metering/commands.js";
+import { MeteringService } from "../services/metering/service.js";
+import { checkTariffConfig, MeteringSettings } from "../services/metering/settings.js";
 import { SafetySupervisor } from "../services/safety.js";
 import { SessionService } from "../services/sessions.js";
 import { StatusRecorder } from "../services/status-recorder.js";
 import { startUplink, type Uplink } from "../services/uplink/index.js";
 import { type Db, openDb } from "../store/db.js";
+import { IntervalsRepo } from "../store/intervals-repo.js";
 import { MetaRepo } from "../store/meta-repo.js";
 import { Outbox } from "../store/outbox.js";
 import { SessionsRepo } from "../store/sessions-repo.js";
@@ -49,6 +53,7 @@ export class Station {
   outbox!: Outbox;
   events!: EventRecorder;
   sessions!: SessionService;
+  metering!: MeteringService;
   meter: MeterPoller | null = null;
   private safety!: SafetySupervisor;
   private auth!: AuthorizationService;
@@ -61,6 +66,7 @@ export class Station {
 
   constructor(private readonly opts: StationOptions) {
     const { config, board, clock, log } = opts;
+    checkTariffConfig(config, opts.uplink?.configFile ?? "configuration");
     this.bus = new Bus((event, err) => log.error({ err, event }, "bus listener failed"));
     this.drivers = opts.drivers ?? buildDrivers({ board, config, clock, log, baseDir: opts.baseDir });
     this.controller = new ChargeController({
@@ -137,6 +143,22 @@ export class Station {
       notify,
       updateIntervalMs: 60_000,
       cleanShutdown,
+      onClosing: (row) => this.metering.sessionClosing(row),
+    });
+    const sessionsRepo = new SessionsRepo(this.db);
+    this.metering = new MeteringService({
+      db: this.db,
+      repo: new IntervalsRepo(this.db),
+      sessions: sessionsRepo,
+      outbox: this.outbox,
+      events: this.events,
+      bus: this.bus,
+      clock,
+      log: log.child({ component: "metering" }),
+      settings: new MeteringSettings(config, this.meta),
+      stationId,
+      flagSession: (flag) => this.sessions.addFlag(flag),
+      notify,
     });
     this.safety = new SafetySupervisor({
       config: { feedbackSettleMs: config.charging.feedbackSettleMs, overCurrentGraceMs: config.charging.overCurrentGraceMs },
@@ -157,6 +179,7 @@ export class Station {
       this.bus.on("fault", (f) => this.events.record(f.raised ? "faultRaised" : "faultCleared", { code: f.code, detail: f.detail })),
     );
     this.sessions.start();
+    this.metering.start();
     this.status.start();
     this.auth.start();
     this.controller.start();
@@ -189,6 +212,7 @@ export class Station {
         ...(up.brokerUrl ? { brokerUrl: up.brokerUrl } : {}),
       });
       const uplink = this.uplink;
+      registerMeteringCommands(uplink.commands, this.metering);
       this.setNotifier(() => uplink.notify());
       uplink.notify();
     }
@@ -219,6 +243,7 @@ export class Station {
     this.auth.stop();
     await this.meter?.stop();
     await this.sessions.stop();
+    this.metering.stop();
     this.status.stop();
     await this.uplink?.stop();
     this.uplink = null;

@@ -1,8 +1,10 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AuthorizationSection } from "./sections/authorization.js";
 import { ChargingSection } from "./sections/charging.js";
+import { MeteringSection } from "./sections/metering.js";
 import { MqttSection } from "./sections/mqtt.js";
 import { SimSection } from "./sections/sim.js";
+import { TariffSection } from "./sections/tariff.js";
 
 /**
  * The one configuration file. The TypeScript type is derived from this schema; there is no second
@@ -35,6 +37,8 @@ export const ConfigSchema = Type.Object(
     charging: ChargingSection,
     authorization: AuthorizationSection,
     mqtt: MqttSection,
+    metering: MeteringSection,
+    tariff: TariffSection,
     sim: SimSection,
     devices: Type.Object(
       {

@@ -51,6 +51,11 @@ export class SessionService {
       readonly updateIntervalMs: number;
       /** True when the previous run stopped cleanly (SIGTERM), so an interrupted session ends with Reboot. */
       readonly cleanShutdown: boolean;
+      /**
+       * Called inside the durable transaction that closes a session, with the closed row; what it returns
+       * is added to the `ended` record (the metering service's session data record). Must not throw.
+       */
+      readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
     },
   ) {}
 
@@ -79,6 +84,18 @@ export class SessionService {
 
   current(): SessionSnapshot | null {
     return this.open ? snapshotOf(this.open) : null;
+  }
+
+  /** Add a flag to the open session (e.g. meterUnavailable), queued behind the other ledger writes. */
+  addFlag(flag: string): void {
+    this.enqueue(() => {
+      const row = this.open;
+      if (!row) return;
+      const flags: string[] = JSON.parse(row.flags);
+      if (flags.includes(flag)) return;
+      this.deps.repo.setFlags(row.id, [...flags, flag]);
+      this.open = this.deps.repo.get(row.id);
+    });
   }
 
   /** Resolves when every queued commit is done (tests and shutdown). */
@@ -206,7 +223,8 @@ export class SessionService {
       });
       if (!closed) return;
       this.open = repo.get(row.id);
-      this.appendRecord("ended");
+      const extra = this.open ? this.deps.onClosing?.(this.open) : undefined;
+      this.appendRecord("ended", extra);
     });
     this.deps.log.info({ sessionId: row.id, reason, energyWh: energy }, "session ended");
     this.emit("ended");
@@ -244,10 +262,13 @@ export class SessionService {
   }
 
   /** Call inside the transaction that changed `this.open`. */
-  private appendRecord(event: SessionEventName): void {
+  private appendRecord(event: SessionEventName, extra?: Record<string, unknown>): void {
     const row = this.open;
     if (!row) return;
-    this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => sessionPayload(seq, event, row, this.deps.ctx));
+    this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => ({
+      ...sessionPayload(seq, event, row, this.deps.ctx),
+      ...extra,
+    }));
   }
 
   private emit(kind: SessionEventName): void {

@@ -1,0 +1,358 @@
+import type { Clock } from "../../../drivers/types.js";
+import type { Bus } from "../../app/bus.js";
+import type { Logger } from "../../app/log.js";
+import {
+  advance,
+  type ClosedInterval,
+  flagOpen,
+  type IntervalLengthS,
+  openAt,
+  type RegisterReading,
+  rebaseline,
+  shiftOpen,
+  stepForward,
+} from "../../core/intervals.js";
+import type { TariffSpec } from "../../core/tariff.js";
+import { isoSeconds } from "../../core/time.js";
+import { type Db, durably } from "../../store/db.js";
+import type { Cursor, IntervalsRepo } from "../../store/intervals-repo.js";
+import type { Outbox } from "../../store/outbox.js";
+import type { SessionRow, SessionsRepo } from "../../store/sessions-repo.js";
+import type { EventRecorder } from "../events.js";
+import { ClockWatch } from "./clock-watch.js";
+import { buildSdr } from "./records.js";
+import type { MeteringSettings } from "./settings.js";
+import { IntervalWriter } from "./writer.js";
+
+/** A reading this long after a boundary still counts as the boundary reading (the poller reads every second). */
+export const BOUNDARY_TOLERANCE_MS = 10_000;
+/** A gap longer than this is not spread over intervals: the open interval moves to the present. */
+const MAX_GAP_MS = 7 * 86_400_000;
+
+export interface MeteringDeps {
+  readonly db: Db;
+  readonly repo: IntervalsRepo;
+  readonly sessions: SessionsRepo;
+  readonly outbox: Outbox;
+  readonly events: EventRecorder;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly settings: MeteringSettings;
+  readonly stationId: string;
+  /** Add a flag to the open session; the session ledger owns the row. */
+  flagSession(flag: string): void;
+  readonly notify: () => void;
+}
+
+/**
+ * EUMD interval metering for the open session: clock-aligned intervals closed on the first meter reading
+ * at or after each boundary, written durably with their `interval` records; the session data record at
+ * session end (`sessionClosing`, called inside the ledger's closing transaction).
+ *
+ * - Meter silent past a boundary: the interval stays open; the next good reading splits the energy by
+ *   time (`estimated`). Silent for `meterLossS`: event `meterLost`, session flagged `meterUnavailable`
+ *   and billed to the premise; charging is not touched. Back: event `meterRestored`.
+ * - Register fell: new baseline, event `meterRegisterReset`, session flagged `registerReset`.
+ * - Clock: while unsynchronized nothing closes (`clockUnsynced`); the first sync moves the open interval
+ *   onto the corrected timeline. A synchronized clock stepping back holds the open interval until its
+ *   end comes round again; stepping forward closes it and fills the skipped intervals with 0 Wh
+ *   (`clockStepped`). Every change is an event `clock`. No interval is ever negative or stamped twice.
+ */
+export class MeteringService {
+  private readonly writer: IntervalWriter;
+  private readonly watch: ClockWatch;
+  private readonly unsubscribe: (() => void)[] = [];
+  private sessionId: string | null = null;
+  private cursor: Cursor | null = null;
+  private lastGood: RegisterReading | null = null;
+  private failingSince: number | null = null;
+  private lost = false;
+  private chargingSince: number | null = null;
+  private chargingMs = 0;
+  private vehicleWh: number | null = null;
+  private inClosingTx = false;
+
+  constructor(private readonly deps: MeteringDeps) {
+    this.writer = new IntervalWriter({ ...deps, now: () => deps.clock.now() });
+    this.watch = new ClockWatch(deps.clock);
+  }
+
+  start(): void {
+    const { bus, sessions, stationId } = this.deps;
+    const open = sessions.findOpen(stationId);
+    if (open) this.follow(open.id);
+    this.unsubscribe.push(
+      bus.on("session", (e) => {
+        if (e.kind === "started") this.guard(() => this.follow(e.session.id));
+      }),
+      bus.on("meter", ({ at, reading }) =>
+        this.guard(() => this.onReading({ atMs: at, importWh: reading.importWh, exportWh: reading.exportWh })),
+      ),
+      bus.on("meterError", () => this.guard(() => this.onMeterError())),
+      bus.on("charge", (s) => this.onContactor(s.contactorClosed)),
+      bus.on("pev", (e) => {
+        if (e.kind === "energy") this.vehicleWh = e.vehicleEnergyWh;
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** The open interval's end, or null without an open session: where a setting change takes effect. */
+  nextBoundary(): number | null {
+    return this.cursor?.open.endMs ?? null;
+  }
+
+  /** Change the interval length at the next boundary (now, without a session). Records a config event. */
+  setIntervalLength(s: IntervalLengthS): { intervalS: number; effectiveAt: string } {
+    const { settings, clock, events } = this.deps;
+    const from = settings.intervalS();
+    const effectiveAt = isoSeconds(this.nextBoundary() ?? clock.now());
+    settings.setIntervalS(s);
+    events.record("config", { source: "command", changed: ["metering.intervalS"], outcome: "applied", from, to: s, effectiveAt });
+    return { intervalS: s, effectiveAt };
+  }
+
+  /** Rate intervals starting at or after the next boundary with `spec` (checked). Records a config event. */
+  setTariff(spec: TariffSpec): { tariffId: string; effectiveAt: string } {
+    const { settings, clock, events } = this.deps;
+    const fromMs = this.nextBoundary() ?? clock.now();
+    settings.setTariff(spec, fromMs, clock.now());
+    const effectiveAt = isoSeconds(fromMs);
+    events.record("config", { source: "command", changed: ["tariff"], outcome: "applied", tariffId: spec.id, effectiveAt });
+    return { tariffId: spec.id, effectiveAt };
+  }
+
+  /**
+   * Called by the session ledger inside the transaction that closes `row`: closes the remaining
+   * intervals at the stop register and returns the session data record. Never throws.
+   */
+  sessionClosing(row: SessionRow): Record<string, unknown> | undefined {
+    try {
+      this.inClosingTx = true;
+      return this.deps.db.transaction(() => this.closeSession(row))();
+    } catch (err) {
+      this.deps.log.error({ err, sessionId: row.id }, "metering: could not close the session's intervals");
+      return undefined;
+    } finally {
+      this.inClosingTx = false;
+    }
+  }
+
+  private closeSession(row: SessionRow): Record<string, unknown> {
+    const { repo, clock, settings } = this.deps;
+    this.checkClock();
+    if (this.sessionId !== row.id) this.follow(row.id);
+    let c = this.cursor;
+    if (c) {
+      const a = c.open.anchor;
+      const stop = { importWh: row.stop_register_wh ?? -1, exportWh: row.stop_export_wh ?? a.exportWh };
+      const known = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
+      const regs = stop.importWh >= a.importWh && stop.exportWh >= a.exportWh ? stop : known;
+      const reading = { atMs: Math.max(clock.now(), c.open.startMs), importWh: regs.importWh, exportWh: regs.exportWh };
+      this.closeUpTo(reading, true);
+      c = this.cursorNow();
+      repo.deleteCursor(row.id);
+    }
+    const ctx = {
+      stationId: this.deps.stationId,
+      premiseId: settings.premiseId(),
+      account: settings.account(),
+      program: settings.program(),
+      premisePriceE4: (ms: number) => settings.tariffAt(ms).rate(ms, true).priceE4,
+    };
+    const sdr = buildSdr(row, repo.forSession(row.id), c, ctx);
+    this.sessionId = null;
+    this.cursor = null;
+    return { sdr };
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.log.error({ err }, "metering: write failed");
+    }
+  }
+
+  /** Take up `sessionId`: its saved cursor, or a new one from its start register. */
+  private follow(sessionId: string): void {
+    if (this.sessionId !== sessionId) {
+      this.sessionId = sessionId;
+      this.cursor = null;
+      this.lost = false;
+      this.failingSince = null;
+      this.vehicleWh = null;
+      this.chargingMs = 0;
+      this.chargingSince = this.chargingSince === null ? null : this.deps.clock.monotonic();
+    }
+    this.ensureCursor();
+  }
+
+  private ensureCursor(): void {
+    const { repo, sessions, clock, settings } = this.deps;
+    if (this.cursor || !this.sessionId) return;
+    const saved = repo.cursor(this.sessionId);
+    if (saved) {
+      this.cursor = saved;
+      this.chargingMs = saved.chargingMs;
+      this.vehicleWh = saved.vehicleEnergyWh;
+      return;
+    }
+    const row = sessions.get(this.sessionId);
+    if (!row || row.ended_at !== null || row.start_register_wh === null) return;
+    const synced = clock.isSynced();
+    const startedUnsynced = (JSON.parse(row.flags) as string[]).includes("clockUnsynced");
+    const atMs = startedUnsynced && synced ? clock.now() : Date.parse(row.plugged_at);
+    const flags = synced ? (startedUnsynced ? ["clockUnsynced"] : []) : ["clockUnsynced"];
+    const anchor = { atMs, importWh: row.start_register_wh, exportWh: row.start_export_wh ?? 0 };
+    const open = openAt(anchor, settings.intervalS(), flags);
+    this.save({ open, carry: flags, chargingMs: 0, clockShiftMs: 0, vehicleEnergyWh: null, billedToPremise: false }, false);
+  }
+
+  private onReading(r: RegisterReading): void {
+    this.checkClock();
+    this.ensureCursor();
+    this.failingSince = null;
+    const c = this.cursor;
+    if (!c) {
+      this.lastGood = r;
+      return;
+    }
+    if (this.lost) {
+      this.lost = false;
+      this.deps.events.record("meterRestored", { sessionId: this.sessionId });
+    }
+    const a = c.open.anchor;
+    const ref = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
+    if (r.importWh < ref.importWh || r.exportWh < ref.exportWh) {
+      this.save({ ...c, open: rebaseline(c.open, this.lastGood, r) }, false);
+      this.lastGood = r;
+      this.deps.events.record("meterRegisterReset", { sessionId: this.sessionId, fromWh: ref.importWh, toWh: r.importWh });
+      this.deps.flagSession("registerReset");
+      return;
+    }
+    this.lastGood = r;
+    if (!this.deps.clock.isSynced()) {
+      if (!c.carry.includes("clockUnsynced")) this.save({ ...c, carry: [...c.carry, "clockUnsynced"] }, false);
+      return;
+    }
+    if (r.atMs - c.open.endMs > MAX_GAP_MS) {
+      // Too long to spread: the open interval takes the energy, the next one opens at the present.
+      const lengthS = this.deps.settings.intervalS();
+      const res = advance(c.open, { ...r, atMs: c.open.endMs }, { lengthS, toleranceMs: 0 });
+      const closed = res.closed.map((x) => withFlags(x, [...c.carry, "estimated"]));
+      this.writeClosed(closed, { ...c, open: openAt(r, lengthS, ["clockStepped"], res.open.startMs), carry: [] });
+      return;
+    }
+    if (r.atMs >= c.open.endMs) this.closeUpTo(r, false);
+  }
+
+  /** Fold `r` into the open interval, writing whatever it closes (durably, unless inside the ledger's close). */
+  private closeUpTo(r: RegisterReading, final: boolean): void {
+    const c = this.cursor as Cursor;
+    const res = advance(c.open, r, { lengthS: this.deps.settings.intervalS(), toleranceMs: BOUNDARY_TOLERANCE_MS, final });
+    if (res.closed.length === 0) return;
+    const closed = res.closed.map((x) => withFlags(x, c.carry));
+    const open = res.open.flags.includes("estimated") ? flagOpen(res.open, c.carry) : res.open;
+    this.writeClosed(closed, { ...c, open, carry: [] });
+  }
+
+  private writeClosed(closed: readonly ClosedInterval[], next: Cursor): void {
+    const session = this.deps.sessions.get(this.sessionId as string);
+    if (!session) return;
+    this.commit(() => {
+      this.writer.write(session, closed, next.billedToPremise);
+      this.save(next, true);
+    });
+    this.deps.notify();
+  }
+
+  private onMeterError(): void {
+    const c = this.cursor;
+    if (!c || this.lost) return;
+    const mono = this.deps.clock.monotonic();
+    this.failingSince ??= mono;
+    if (mono - this.failingSince < this.deps.settings.meterLossMs()) return;
+    this.lost = true;
+    const carry = [...new Set([...c.carry, "meterUnavailable"])];
+    this.save({ ...c, open: flagOpen(c.open, ["meterUnavailable"]), carry, billedToPremise: true }, false);
+    this.deps.events.record("meterLost", {
+      sessionId: this.sessionId,
+      since: isoSeconds(this.deps.clock.now() - (mono - this.failingSince)),
+    });
+    this.deps.flagSession("meterUnavailable");
+    this.deps.log.warn({ sessionId: this.sessionId }, "meter lost during a session: charging goes on, billed to the premise");
+  }
+
+  private onContactor(closed: boolean): void {
+    const mono = this.deps.clock.monotonic();
+    if (closed && this.chargingSince === null) this.chargingSince = mono;
+    if (!closed && this.chargingSince !== null) {
+      this.chargingMs += mono - this.chargingSince;
+      this.chargingSince = null;
+    }
+  }
+
+  private checkClock(): void {
+    const change = this.watch.observe();
+    if (!change) return;
+    const { clock, events, settings, repo } = this.deps;
+    const now = clock.now();
+    const stepS = Math.round(change.deltaMs / 1000);
+    events.record("clock", {
+      reason: change.deltaMs === 0 ? "synced" : "step",
+      fromTs: isoSeconds(now - change.deltaMs),
+      toTs: isoSeconds(now),
+      stepS,
+      synced: change.synced,
+    });
+    this.deps.log.info({ stepS, synced: change.synced }, "wall clock changed");
+    const c = this.cursor;
+    if (!c || change.deltaMs === 0) return;
+    const clockShiftMs = c.clockShiftMs + change.deltaMs;
+    const lengthS = settings.intervalS();
+    if (!change.wasSynced) {
+      const notBefore = repo.lastEnd(this.sessionId as string) ?? Number.NEGATIVE_INFINITY;
+      const carry = [...new Set([...c.carry, "clockUnsynced"])];
+      this.save({ ...c, open: shiftOpen(c.open, change.deltaMs, lengthS, notBefore), carry, clockShiftMs }, false);
+    } else if (change.deltaMs < 0) {
+      this.save({ ...c, open: flagOpen(c.open, ["clockStepped"]), clockShiftMs }, false);
+    } else {
+      const a = c.open.anchor;
+      const regs = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
+      const res = stepForward(c.open, regs, now, lengthS);
+      this.writeClosed(
+        res.closed.map((x) => withFlags(x, c.carry)),
+        { ...c, open: res.open, carry: [], clockShiftMs },
+      );
+    }
+  }
+
+  /** The cursor with the live charging time and vehicle count. */
+  private cursorNow(): Cursor | null {
+    const c = this.cursor;
+    if (!c) return null;
+    const running = this.chargingSince === null ? 0 : this.deps.clock.monotonic() - this.chargingSince;
+    return { ...c, chargingMs: this.chargingMs + running, vehicleEnergyWh: this.vehicleWh };
+  }
+
+  private save(next: Cursor, inTransaction: boolean): void {
+    this.cursor = next;
+    const write = () => this.deps.repo.putCursor(this.sessionId as string, this.cursorNow() as Cursor);
+    if (inTransaction) write();
+    else this.deps.db.transaction(write)();
+  }
+
+  private commit(fn: () => void): void {
+    if (this.inClosingTx) this.deps.db.transaction(fn)();
+    else durably(this.deps.db, fn);
+  }
+}
+
+function withFlags(c: ClosedInterval, extra: readonly string[]): ClosedInterval {
+  return extra.length === 0 ? c : { ...c, flags: [...new Set([...c.flags, ...extra])] };
+}
