@@ -162,7 +162,7 @@ export class ModbusMeter implements Meter {
 
   private failed(err: unknown): Error {
     const { name, maxFailures, clock } = this.opts;
-    const text = `${name}: ${err instanceof ImplausibleError ? "implausible reading: " : ""}${err instanceof Error ? err.message : String(err)}`;
+    const text = `${name}: ${err instanceof ImplausibleError ? "implausible reading: " : ""}${describe(err)}`;
     this.failures++;
     this.statuses.emit({ kind: "error", meter: name, error: text, consecutive: this.failures });
     if (this.failures >= maxFailures) {
@@ -180,6 +180,12 @@ export class ModbusMeter implements Meter {
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => this.opts.clock.setTimer(ms, resolve));
   }
+}
+
+/** modbus-serial rejects with plain objects that carry `message` (e.g. its timeout). */
+function describe(err: unknown): string {
+  if (typeof err === "object" && err !== null && "message" in err && typeof err.message === "string") return err.message;
+  return String(err);
 }
 
 /** A Modbus exception reply is an answer: retrying it changes nothing. */
