@@ -7,7 +7,10 @@ import { type BenchMetric, type BenchSuite, passes } from "./types.js";
  * Suites register in SUITES below; each is independent. `npm run bench -- NAME…` runs only those.
  * Exit code 0 even when a target is missed: the report says which, CI does not gate on timing.
  */
-const SUITES: (() => Promise<BenchSuite>)[] = [() => import("./safety.js").then((m) => m.suite)];
+const SUITES: (() => Promise<BenchSuite>)[] = [
+  () => import("./safety.js").then((m) => m.suite),
+  () => import("./outbox.js").then((m) => m.suite),
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
