@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../drivers/clock/manual.js";
+import type { IntervalRow } from "../../../src/store/intervals-repo.js";
+import { expectLedgerExact, expectPayloadsValid, type MeteringStation, MIN, S, startMeteringStation } from "./harness.js";
+
+let st: MeteringStation | null = null;
+afterEach(async () => {
+  await st?.stop();
+  st = null;
+});
+
+const flagsOf = (r: IntervalRow) => JSON.parse(r.flags) as string[];
+type Ev = { kind: string; detail: Record<string, unknown> };
+
+describe("meter faults during a session", () => {
+  it("meter unplugged for 5 minutes: charging goes on, intervals flagged, billed to the premise, clean continuation", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({
+      clock,
+      config: { metering: { program: "PEV-TOU", account: "ACC-42" }, tariff: { basePrice: 10, premisePrice: 31.5 } },
+    });
+    await st.plugAndCharge(16);
+    await st.advance(20 * MIN); // 10:27
+    st.world.act({ action: "meterOffline", on: true });
+    await st.advance(2 * MIN);
+    expect(st.station.controller.snapshot().contactorClosed).toBe(true);
+    expect(st.records<Ev>("event").map((e) => e.kind)).toContain("meterLost");
+    await st.advance(3 * MIN); // 10:32
+    expect(st.station.controller.snapshot().contactorClosed).toBe(true);
+    st.world.act({ action: "meterOffline", on: false });
+    await st.advance(40 * MIN); // 11:12
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    expect(JSON.parse(session.flags)).toContain("meterUnavailable");
+    const rows = expectLedgerExact(st, session);
+    expect(rows.map((r) => [r.start.slice(11, 16), flagsOf(r)])).toEqual([
+      ["10:00", []],
+      ["10:15", ["estimated", "meterUnavailable"]],
+      ["10:30", ["estimated", "meterUnavailable"]],
+      ["10:45", []],
+      ["11:00", []],
+    ]);
+    expect(rows[0]).toMatchObject({ account: "ACC-42", program: "PEV-TOU", period: "offPeak" });
+    expect(rows.slice(1).every((r) => r.account === "PREMISE-7" && r.program === null && r.period === "premise")).toBe(true);
+    const kinds = st.records<Ev>("event").map((e) => e.kind);
+    expect(kinds.filter((k) => k === "meterLost")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "meterRestored")).toHaveLength(1);
+    const sdr = st.records<{ event: string; sdr: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
+    const energy = session.energy_wh as number;
+    expect(sdr).toMatchObject({ billedTo: "premise", account: "PREMISE-7", program: null, importWh: energy });
+    expect(sdr?.costMinor).toBe(Math.round((energy * 31.5) / 1000));
+    expectPayloadsValid(st);
+  }, 60_000);
+
+  it("a register that falls (meter replaced) sets a new baseline: no negative energy, event, flags", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock });
+    await st.plugAndCharge(16);
+    await st.advance(20 * MIN);
+    const [open] = st.sessions();
+    const before = st.station.meter?.latest()?.reading.importWh as number;
+    st.world.act({ action: "meter", importWh: 100 });
+    await st.advance(20 * MIN);
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+    const [session] = st.sessions();
+    if (!session || !open) throw new Error("no session");
+    const rows = st.intervals(session.id);
+    expect(rows.every((r) => r.import_wh >= 0)).toBe(true);
+    const sum = rows.reduce((a, r) => a + r.import_wh, 0);
+    const expected = before - (session.start_register_wh as number) + (session.stop_register_wh as number) - 100;
+    expect(sum).toBeLessThanOrEqual(expected + 10);
+    expect(sum).toBeGreaterThanOrEqual(expected - 10);
+    expect(rows.filter((r) => flagsOf(r).includes("registerReset"))).toHaveLength(1);
+    expect(JSON.parse(session.flags)).toContain("registerReset");
+    const reset = st.records<Ev>("event").find((e) => e.kind === "meterRegisterReset");
+    expect(reset?.detail).toMatchObject({ sessionId: session.id, fromWh: expect.any(Number) });
+    expect(reset?.detail.toWh as number).toBeGreaterThanOrEqual(100);
+    expect(reset?.detail.toWh as number).toBeLessThan(150);
+    const sdr = st.records<{ event: string; sdr: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
+    expect(sdr?.importWh).toBe(sum);
+    expectPayloadsValid(st);
+  }, 60_000);
+});
