@@ -117,7 +117,8 @@ async function startOnce(global: GlobalOptions, opts: DaemonOptions, requestRest
       brokerUrl = broker.url;
     }
     const station = new Station({
-      config,
+      // aedes speaks MQTT 3.1.1 only: no point trying 5 against the embedded broker.
+      config: brokerUrl ? { ...config, mqtt: { ...config.mqtt, protocolVersion: 4 } } : config,
       board: ctx.board,
       clock,
       log,
