@@ -10,6 +10,7 @@ import { type BenchMetric, type BenchSuite, passes } from "./types.js";
 const SUITES: (() => Promise<BenchSuite>)[] = [
   () => import("./safety.js").then((m) => m.suite),
   () => import("./outbox.js").then((m) => m.suite),
+  () => import("./modbus.js").then((m) => m.suite),
 ];
 
 async function main(): Promise<void> {
