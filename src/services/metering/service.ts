@@ -268,6 +268,9 @@ export class MeteringService {
       this.writer.write(session, closed, next.billedToPremise);
       this.save(next, true);
     });
+    for (const c of closed) {
+      this.deps.log.debug({ sessionId: session.id, start: isoSeconds(c.startMs), importWh: c.importWh, flags: c.flags }, "interval closed");
+    }
     this.deps.notify();
   }
 
