@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerDaemonCommands } from "./daemon.js";
+import { registerDoctor } from "./doctor.js";
 import { EXIT } from "./errors.js";
+import { registerIntervals } from "./intervals.js";
 import { registerSessions } from "./sessions.js";
 import { registerStatus } from "./status.js";
 import { registerWatch } from "./watch.js";
@@ -28,7 +30,9 @@ export function buildProgram(): { program: Command; finished: Promise<number>; d
   });
   registerStatus(program);
   registerSessions(program);
+  registerIntervals(program);
   registerWatch(program);
+  registerDoctor(program);
   return { program, finished, daemon };
 }
 
