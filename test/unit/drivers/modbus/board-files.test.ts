@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listMeterModels, loadMeterMap, meterMapDir } from "../../../../drivers/modbus/maps.js";
 import { BoardSchema } from "../../../../src/config/board-schema.js";
+import { loadBoard } from "../../../../src/config/load.js";
 import { Validator } from "../../../../src/config/validate.js";
 
 const boardsDir = join(meterMapDir(), "..");
@@ -28,6 +29,7 @@ describe("board files", () => {
       if (m && m.type === "modbus") expect(listMeterModels()).toContain(m.model);
     }
     if (d.contactor?.type === "rapi") expect(d.pilot?.type).toBe("rapi");
+    expect(loadBoard(join(boardsDir, file)).board.name).toBe(board.name);
   });
 
   it.each(listMeterModels())("meters/%s.json is a valid register map", (model) => {
