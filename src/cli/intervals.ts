@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import { priceFromE4, roundMinor } from "../core/tariff.js";
+import { type IntervalRow, IntervalsRepo } from "../store/intervals-repo.js";
+import { EXIT, reportError, UsageError } from "./errors.js";
+import { toCsv, toTable } from "./format.js";
+import { openReadOnly } from "./sessions.js";
+
+/** An interval as the CLI prints it: the `interval` record's fields. */
+export function intervalView(r: IntervalRow) {
+  return {
+    start: r.start,
+    durationS: r.duration_s,
+    sessionId: r.session_id,
+    pevId: r.pev_id,
+    premiseId: r.premise_id,
+    account: r.account,
+    program: r.program,
+    importWh: r.import_wh,
+    exportWh: r.export_wh,
+    startRegisterWh: r.start_register_wh,
+    endRegisterWh: r.end_register_wh,
+    tariffId: r.tariff_id,
+    period: r.period,
+    currency: r.currency,
+    priceMinorPerKWh: r.price_e4 === null ? null : priceFromE4(r.price_e4),
+    costMinor: r.cost_e7 === null ? null : roundMinor(BigInt(r.cost_e7)),
+    seq: r.seq,
+    flags: JSON.parse(r.flags) as string[],
+  };
+}
+
+/** `evsed intervals [--session ID] [--since TIME] [--json|--csv]`: the EUMD intervals, oldest first. */
+export function registerIntervals(program: Command): void {
+  program
+    .command("intervals")
+    .description("list EUMD metering intervals, oldest first")
+    .option("--session <id>", "only this session (the id or its first characters)")
+    .option("--since <time>", "only intervals starting at or after this ISO time")
+    .option("--json", "JSON lines, one interval per line")
+    .option("--csv", "CSV with a header row")
+    .action((opts: { session?: string; since?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
+      try {
+        if (opts.json && opts.csv) throw new UsageError("--json and --csv exclude each other");
+        if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new UsageError(`--since must be an ISO time, got ${opts.since}`);
+        if (opts.session !== undefined && !/^[0-9a-fA-F-]{1,36}$/.test(opts.session)) {
+          throw new UsageError(`--session must be a session id or its first characters, got ${opts.session}`);
+        }
+        const since = opts.since ? new Date(opts.since).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+        const db = openReadOnly(cmd.optsWithGlobals());
+        const rows = new IntervalsRepo(db)
+          .list({ ...(opts.session ? { sessionId: opts.session } : {}), ...(since ? { since } : {}) })
+          .map(intervalView);
+        db.close();
+        if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else if (opts.csv) process.stdout.write(toCsv(rows));
+        else
+          process.stdout.write(
+            toTable(
+              rows.map((r) => ({
+                start: r.start,
+                s: r.durationS,
+                session: r.sessionId?.slice(0, 8) ?? "",
+                "import Wh": r.importWh,
+                "export Wh": r.exportWh,
+                period: r.period ?? "",
+                cost: r.costMinor === null ? "" : `${r.costMinor} ${r.currency ?? ""}`.trim(),
+                flags: r.flags.join(","),
+              })),
+            ),
+          );
+        process.exitCode = EXIT.ok;
+      } catch (err) {
+        process.exitCode = reportError(err);
+      }
+    });
+}
