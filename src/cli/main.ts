@@ -3,7 +3,6 @@ import { registerDaemonCommands } from "./daemon.js";
 import { registerDoctor } from "./doctor.js";
 import { EXIT } from "./errors.js";
 import { registerIntervals } from "./intervals.js";
-import { registerIntervals } from "./intervals.js";
 import { registerSessions } from "./sessions.js";
 import { registerStatus } from "./status.js";
 import { registerWatch } from "./watch.js";
@@ -31,7 +30,6 @@ export function buildProgram(): { program: Command; finished: Promise<number>; d
   });
   registerStatus(program);
   registerSessions(program);
-  registerIntervals(program);
   registerIntervals(program);
   registerWatch(program);
   registerDoctor(program);
