@@ -11,6 +11,7 @@ const SUITES: (() => Promise<BenchSuite>)[] = [
   () => import("./safety.js").then((m) => m.suite),
   () => import("./outbox.js").then((m) => m.suite),
   () => import("./modbus.js").then((m) => m.suite),
+  () => import("./metering.js").then((m) => m.suite),
 ];
 
 async function main(): Promise<void> {
