@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 import type { Clock } from "../../drivers/types.js";
 import type { Board } from "../config/board-schema.js";
 import type { Config } from "../config/schema.js";
-import { AuthorizationService } from "../services/authorization.js";
+import { type Authorization, createAuthorization } from "../services/authorization/index.js";
+import { BindingService } from "../services/binding/service.js";
 import { ChargeController } from "../services/charge-controller.js";
 import { EventRecorder } from "../services/events.js";
 import { MeterPoller } from "../services/meter-poller.js";
@@ -13,6 +14,7 @@ import { SafetySupervisor } from "../services/safety.js";
 import { SessionService } from "../services/sessions.js";
 import { StatusRecorder } from "../services/status-recorder.js";
 import { startUplink, type Uplink } from "../services/uplink/index.js";
+import { BindingRepo } from "../store/binding-repo.js";
 import { type Db, openDb } from "../store/db.js";
 import { IntervalsRepo } from "../store/intervals-repo.js";
 import { MetaRepo } from "../store/meta-repo.js";
@@ -56,7 +58,8 @@ export class Station {
   metering!: MeteringService;
   meter: MeterPoller | null = null;
   private safety!: SafetySupervisor;
-  private auth!: AuthorizationService;
+  auth!: Authorization;
+  binding!: BindingService;
   private status!: StatusRecorder;
   private meta!: MetaRepo;
   uplink: Uplink | null = null;
@@ -121,6 +124,8 @@ export class Station {
       log.error({ movedTo: opened.movedAside }, "database failed its integrity check; moved aside, starting a new one");
 
     // 3. Services, subscribed before the drivers report anything.
+    const bindings = new BindingRepo(this.db);
+    const attributionOf = (sessionId: string) => bindings.attribution(sessionId);
     if (d.meter)
       this.meter = new MeterPoller({
         meter: d.meter,
@@ -144,8 +149,14 @@ export class Station {
       updateIntervalMs: 60_000,
       cleanShutdown,
       onClosing: (row) => this.metering.sessionClosing(row),
+      attribution: attributionOf,
     });
     const sessionsRepo = new SessionsRepo(this.db);
+    const settings = new MeteringSettings(config, this.meta, () => {
+      const id = this.sessions.current()?.id;
+      const a = id ? attributionOf(id) : null;
+      return a && (a.binding === "bound" || a.binding === "unbound") ? a : null;
+    });
     this.metering = new MeteringService({
       db: this.db,
       repo: new IntervalsRepo(this.db),
@@ -155,7 +166,7 @@ export class Station {
       bus: this.bus,
       clock,
       log: log.child({ component: "metering" }),
-      settings: new MeteringSettings(config, this.meta),
+      settings,
       stationId,
       flagSession: (flag) => this.sessions.addFlag(flag),
       notify,
@@ -167,12 +178,38 @@ export class Station {
       clock,
       raiseFault: (code, detail) => this.controller.raiseFault(code, detail),
     });
-    this.auth = new AuthorizationService({
+    const sessionNow = () => {
+      const c = this.sessions.current();
+      return c ? { id: c.id, startRegisterWh: c.startRegisterWh, tokenId: c.tokenId } : null;
+    };
+    this.auth = createAuthorization({
       config: config.authorization,
+      db: this.db,
+      meta: this.meta,
       bus: this.bus,
       control: this.controller,
       events: this.events,
       log: log.child({ component: "auth" }),
+      clock,
+      attribution: bindings,
+      session: sessionNow,
+      flagSession: (flag) => this.sessions.addFlag(flag),
+      priceE4At: (ms) => settings.tariffAt(ms).rate(ms, false).priceE4,
+    });
+    this.binding = new BindingService({
+      config: config.binding,
+      premiseId: config.premiseId ?? null,
+      hasPevLink: d.pevLink !== undefined,
+      repo: bindings,
+      bus: this.bus,
+      clock,
+      log: log.child({ component: "binding" }),
+      events: this.events,
+      control: this.controller,
+      requests: () => this.uplink?.requests ?? null,
+      sessionId: () => this.sessions.current()?.id ?? null,
+      setIntervalLength: (s) => this.metering.setIntervalLength(s),
+      intervalS: () => settings.intervalS(),
     });
     this.status = new StatusRecorder({ meta: this.meta, bus: this.bus, sessions: this.sessions, stationId });
     this.unsubscribe.push(
@@ -181,7 +218,8 @@ export class Station {
     this.sessions.start();
     this.metering.start();
     this.status.start();
-    this.auth.start();
+    this.auth.service.start();
+    this.binding.start();
     this.controller.start();
     this.safety.start();
 
@@ -204,15 +242,18 @@ export class Station {
         db: this.db,
         outbox: this.outbox,
         bus: this.bus,
-        control: this.controller,
+        control: this.auth.remoteControl(this.controller),
         clock,
         log: log.child({ component: "uplink" }),
+        statusSources: { binding: () => this.binding.statusBinding(), activation: () => this.auth.activation.get() },
         requestRestart: up.requestRestart,
         ...(up.configFile ? { configFile: up.configFile } : {}),
         ...(up.brokerUrl ? { brokerUrl: up.brokerUrl } : {}),
       });
       const uplink = this.uplink;
       registerMeteringCommands(uplink.commands, this.metering);
+      this.auth.registerCommands(uplink.commands);
+      this.auth.setRequests(uplink.requests);
       this.setNotifier(() => uplink.notify());
       uplink.notify();
     }
@@ -240,7 +281,9 @@ export class Station {
     const { log } = this.opts;
     for (const u of this.unsubscribe.splice(0)) u();
     this.safety.stop();
-    this.auth.stop();
+    this.auth.service.stop();
+    this.auth.setRequests(null);
+    this.binding.stop();
     await this.meter?.stop();
     await this.sessions.stop();
     this.metering.stop();

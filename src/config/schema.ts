@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AuthorizationSection } from "./sections/authorization.js";
+import { BindingSection } from "./sections/binding.js";
 import { ChargingSection } from "./sections/charging.js";
 import { MeteringSection } from "./sections/metering.js";
 import { MqttSection } from "./sections/mqtt.js";
@@ -36,6 +37,7 @@ export const ConfigSchema = Type.Object(
     ),
     charging: ChargingSection,
     authorization: AuthorizationSection,
+    binding: BindingSection,
     mqtt: MqttSection,
     metering: MeteringSection,
     tariff: TariffSection,

@@ -10,7 +10,7 @@ export type ConnectorStatus =
   | "Unavailable"
   | "Faulted";
 
-/** OCPP 1.6 stop reasons. */
+/** OCPP 1.6 stop reasons, plus OCPP 2.0.1's EnergyLimitReached / CostLimitReached for prepaid limits. */
 export type StopReason =
   | "EmergencyStop"
   | "EVDisconnected"
@@ -22,4 +22,6 @@ export type StopReason =
   | "Remote"
   | "SoftReset"
   | "UnlockCommand"
-  | "DeAuthorized";
+  | "DeAuthorized"
+  | "EnergyLimitReached"
+  | "CostLimitReached";

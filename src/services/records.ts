@@ -1,4 +1,5 @@
 import { maskId } from "../core/mask.js";
+import type { SessionAttribution } from "../store/binding-repo.js";
 import type { SessionRow } from "../store/sessions-repo.js";
 
 /** Station identity stamped on every record for the utility. */
@@ -18,9 +19,19 @@ export function sessionEnergy(row: SessionRow): { energyWh: number; exportWh: nu
   return { energyWh, exportWh, registerWh };
 }
 
-/** The `session` payload of DESIGN.md (identifiers masked). */
-export function sessionPayload(seq: number, event: SessionEventName, row: SessionRow, ctx: RecordContext): Record<string, unknown> {
+/**
+ * The `session` payload of DESIGN.md (identifiers masked). `attr` (binding and authorization) sets
+ * account, program, binding and offline; without it the premise is the account and there is no program.
+ */
+export function sessionPayload(
+  seq: number,
+  event: SessionEventName,
+  row: SessionRow,
+  ctx: RecordContext,
+  attr: SessionAttribution | null = null,
+): Record<string, unknown> {
   const { energyWh, exportWh, registerWh } = sessionEnergy(row);
+  const settled = attr !== null && (attr.binding === "bound" || attr.binding === "unbound");
   return {
     seq,
     event,
@@ -29,8 +40,11 @@ export function sessionPayload(seq: number, event: SessionEventName, row: Sessio
     pevId: row.pev_id,
     tokenId: maskId(row.token_id),
     premiseId: ctx.premiseId,
-    account: ctx.premiseId,
-    program: null,
+    account: settled ? attr.account : ctx.premiseId,
+    program: settled ? attr.program : null,
+    binding: attr?.binding ?? "none",
+    payer: settled ? attr.payer : null,
+    offline: attr?.offline ?? false,
     pluggedAt: row.plugged_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,

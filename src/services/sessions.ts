@@ -6,6 +6,7 @@ import type { Logger } from "../app/log.js";
 import { maskId } from "../core/mask.js";
 import type { StopReason } from "../core/status.js";
 import { isoSeconds } from "../core/time.js";
+import type { SessionAttribution } from "../store/binding-repo.js";
 import { type Db, durably } from "../store/db.js";
 import type { Outbox } from "../store/outbox.js";
 import type { SessionRow, SessionsRepo } from "../store/sessions-repo.js";
@@ -56,6 +57,8 @@ export class SessionService {
        * is added to the `ended` record (the metering service's session data record). Must not throw.
        */
       readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
+      /** How a session is attributed (binding, account, program, offline authorization); records carry it. */
+      readonly attribution?: (sessionId: string) => SessionAttribution | null;
     },
   ) {}
 
@@ -266,7 +269,7 @@ export class SessionService {
     const row = this.open;
     if (!row) return;
     this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => ({
-      ...sessionPayload(seq, event, row, this.deps.ctx),
+      ...sessionPayload(seq, event, row, this.deps.ctx, this.deps.attribution?.(row.id) ?? null),
       ...extra,
     }));
   }

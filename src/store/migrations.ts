@@ -88,4 +88,65 @@ export const MIGRATIONS: readonly string[] = [
     state      TEXT NOT NULL
   );
   `,
+  // 4: authorization (local list in two slots keyed by the idTag's keyed hash, staged Differentials, the
+  //    cache of online answers), stored PEV program bindings, and each session's attribution.
+  `
+  CREATE TABLE auth_list_entries (
+    slot       INTEGER NOT NULL CHECK (slot IN (0, 1)),
+    key        BLOB NOT NULL,
+    status     TEXT NOT NULL,
+    expiry_ms  INTEGER,
+    parent_key BLOB,
+    PRIMARY KEY (slot, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE auth_list_state (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    version         INTEGER NOT NULL,
+    slot            INTEGER NOT NULL,
+    staging_version INTEGER,
+    staging_type    TEXT,
+    staging_parts   INTEGER NOT NULL DEFAULT 0,
+    staging_total   INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO auth_list_state (id, version, slot) VALUES (1, 0, 0);
+
+  CREATE TABLE auth_list_pending (
+    n          INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        BLOB NOT NULL,
+    status     TEXT,
+    expiry_ms  INTEGER,
+    parent_key BLOB
+  );
+
+  CREATE TABLE auth_cache (
+    key          BLOB PRIMARY KEY,
+    status       TEXT NOT NULL,
+    expiry_ms    INTEGER,
+    parent_key   BLOB,
+    limits       TEXT NOT NULL,
+    cached_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX auth_cache_age ON auth_cache(cached_at_ms);
+
+  CREATE TABLE pev_bindings (
+    pev_id   TEXT PRIMARY KEY,
+    params   TEXT NOT NULL,
+    bound_at TEXT NOT NULL
+  );
+
+  CREATE TABLE session_attribution (
+    session_id     TEXT PRIMARY KEY REFERENCES sessions(id),
+    pev_id         TEXT,
+    binding        TEXT NOT NULL,
+    binding_reason TEXT,
+    account        TEXT,
+    program        TEXT,
+    payer          TEXT,
+    offline        INTEGER NOT NULL DEFAULT 0,
+    authorized_via TEXT,
+    reconciled     TEXT,
+    limits         TEXT
+  );
+  `,
 ];

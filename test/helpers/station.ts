@@ -29,7 +29,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...config,
     stationId: "test-1",
     dataDir: "./var",
-    authorization: { freeVend: false, testTokens: [TEST_CARD] },
+    authorization: { ...config.authorization, freeVend: false, testTokens: [TEST_CARD] },
     ...overrides,
   };
 }

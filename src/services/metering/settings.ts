@@ -35,9 +35,14 @@ export function compileOrThrow(spec: TariffSpec, source: string, base: string): 
 export class MeteringSettings {
   private readonly compiled = new Map<string, Tariff>();
 
+  /**
+   * `attribution` (optional) tells who pays for the open session (its PEV binding): when it answers,
+   * `account()` and `program()` are the session's, else the configuration's.
+   */
   constructor(
     private readonly config: Config,
     private readonly meta: MetaRepo,
+    private readonly attribution: () => { readonly account: string | null; readonly program: string | null } | null = () => null,
   ) {
     checkTariffConfig(config);
   }
@@ -52,11 +57,13 @@ export class MeteringSettings {
   }
 
   account(): string | null {
-    return this.config.metering.account ?? this.config.premiseId ?? null;
+    const a = this.attribution();
+    return a ? a.account : (this.config.metering.account ?? this.config.premiseId ?? null);
   }
 
   program(): string | null {
-    return this.config.metering.program ?? null;
+    const a = this.attribution();
+    return a ? a.program : (this.config.metering.program ?? null);
   }
 
   premiseId(): string | null {

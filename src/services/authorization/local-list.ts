@@ -1,0 +1,115 @@
+import { checkUpdate, type ListEntry, type ListUpdateInput } from "../../core/authorization-list.js";
+import type { AuthRepo, KeyedEntry } from "../../store/auth-repo.js";
+import type { Db } from "../../store/db.js";
+import { runChunked } from "./chunked.js";
+import type { IdKeys } from "./keys.js";
+
+/** An update the station did not apply; nothing changed. `status` is the OCPP SendLocalList status. */
+export class LocalListError extends Error {
+  constructor(
+    readonly source: string,
+    readonly status: "VersionMismatch" | "Failed",
+    readonly path: string,
+    readonly problem: string,
+    readonly installedVersion: number,
+  ) {
+    super(`${source}: ${path}: ${problem}`);
+    this.name = "LocalListError";
+  }
+}
+
+export interface ApplyResult {
+  /** Accepted: installed. PartStaged: more parts expected. */
+  readonly status: "Accepted" | "PartStaged";
+  readonly listVersion: number;
+  readonly entries: number;
+}
+
+/** Rows per commit; each commit is well under a millisecond on a Pi. */
+const ROWS_PER_COMMIT = 200;
+
+/**
+ * The local authorization list with OCPP 1.6 SendLocalList semantics (see core/authorization-list.ts),
+ * stored as keyed hashes. Updates are serialized; long ones run in small commits and give the event
+ * loop back every `budgetMs`, so installing 100,000 entries never blocks a turn for long.
+ */
+export class LocalList {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: { readonly db: Db; readonly repo: AuthRepo; readonly keys: IdKeys; readonly budgetMs?: number }) {}
+
+  version(): number {
+    return this.deps.repo.version();
+  }
+
+  size(): number {
+    return this.deps.repo.size();
+  }
+
+  /** Apply one part of an update. Rejects with LocalListError (nothing changed) when it does not fit. */
+  apply(update: ListUpdateInput, source: string): Promise<ApplyResult> {
+    const run = this.queue.then(() => this.applyNow(update, source));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Finish a Differential whose parts were all staged before a restart. */
+  resume(): Promise<void> {
+    const run = this.queue.then(async () => {
+      const st = this.deps.repo.staging();
+      if (st && st.type === "Differential" && st.partsReceived === st.partsTotal) await this.finishDifferential(st.version);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private budget(): number {
+    return this.deps.budgetMs ?? 8;
+  }
+
+  private async applyNow(u: ListUpdateInput, source: string): Promise<ApplyResult> {
+    const { repo, db } = this.deps;
+    const check = checkUpdate(repo.version(), repo.staging(), u);
+    if (!check.ok) throw new LocalListError(source, check.status, check.path, check.problem, repo.version());
+    if (check.startsStaging) {
+      repo.dropStaging();
+      if (u.updateType === "Full") await runChunked(() => repo.clearInactive(2000) > 0, this.budget());
+    }
+    let i = 0;
+    const entries = check.entries;
+    await runChunked(() => {
+      const chunk = entries.slice(i, i + ROWS_PER_COMMIT).map((e) => this.keyed(e));
+      db.transaction(() => {
+        if (u.updateType === "Full") repo.stageFull(chunk);
+        else repo.stageDifferential(chunk);
+      })();
+      i += ROWS_PER_COMMIT;
+      return i < entries.length;
+    }, this.budget());
+    repo.setStaging(u.listVersion, u.updateType, u.part.index, u.part.count);
+    if (!check.last) return { status: "PartStaged", listVersion: repo.version(), entries: repo.size() };
+    if (u.updateType === "Full") {
+      repo.activateFull(u.listVersion);
+      await runChunked(() => repo.clearInactive(2000) > 0, this.budget());
+    } else {
+      await this.finishDifferential(u.listVersion);
+    }
+    return { status: "Accepted", listVersion: repo.version(), entries: repo.size() };
+  }
+
+  private async finishDifferential(version: number): Promise<void> {
+    const { repo } = this.deps;
+    await runChunked(() => repo.applyDifferential(ROWS_PER_COMMIT) > 0, this.budget());
+    repo.finishDifferential(version);
+  }
+
+  private keyed(e: ListEntry): KeyedEntry {
+    const { keys } = this.deps;
+    return {
+      key: keys.key(e.idTag),
+      info: e.info
+        ? { status: e.info.status, expiryMs: e.info.expiryMs, parent: e.info.parentIdTag === null ? null : keys.key(e.info.parentIdTag) }
+        : null,
+    };
+  }
+}
