@@ -25,11 +25,13 @@ export const AuthorizationSection = Type.Object(
       default: false,
       description: "OCPP AllowOfflineTxForUnknownId: unknown identifiers charge while offline.",
     }),
-    maxEnergyOnInvalidIdWh: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
-      default: null,
-      description:
-        "OCPP MaxEnergyOnInvalidId, Wh: cap for unknown-offline sessions and for sessions whose identifier is invalidated later; null: none.",
-    }),
+    maxEnergyOnInvalidIdWh: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "OCPP MaxEnergyOnInvalidId, Wh: cap for unknown-offline sessions and for sessions whose identifier is invalidated later; absent: none.",
+      }),
+    ),
     stopTransactionOnInvalidId: Type.Boolean({
       default: true,
       description: "OCPP StopTransactionOnInvalidId: stop a session whose identifier is rejected after an offline start.",

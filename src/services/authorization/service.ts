@@ -45,7 +45,7 @@ export function policiesOf(c: Static<typeof AuthorizationSection>): AuthPolicies
     localAuthorizeOffline: c.localAuthorizeOffline,
     localPreAuthorize: c.localPreAuthorize,
     allowOfflineTxForUnknownId: c.allowOfflineTxForUnknownId,
-    maxEnergyOnInvalidIdWh: c.maxEnergyOnInvalidIdWh,
+    maxEnergyOnInvalidIdWh: c.maxEnergyOnInvalidIdWh ?? null,
     stopTransactionOnInvalidId: c.stopTransactionOnInvalidId,
   };
 }
