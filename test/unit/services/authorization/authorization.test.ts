@@ -64,7 +64,7 @@ describe("authorization (SGEM offline session, seed 004)", () => {
     await t.advance(2000);
     const ended = records(t, "session").find((r) => r.event === "ended");
     expect(ended).toMatchObject({ offline: true });
-    expect((ended?.flags as string[]).includes("offline")).toBe(true);
+    expect(ended?.flags).toContain("offline");
     const rec = records(t, "event").find((e) => e.kind === "authorizationReconciled");
     expect(rec?.detail).toMatchObject({ outcome: "confirmed", tokenId: "****0C0D" });
   });
