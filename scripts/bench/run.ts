@@ -12,6 +12,7 @@ const SUITES: (() => Promise<BenchSuite>)[] = [
   () => import("./outbox.js").then((m) => m.suite),
   () => import("./modbus.js").then((m) => m.suite),
   () => import("./metering.js").then((m) => m.suite),
+  () => import("./auth.js").then((m) => m.suite),
 ];
 
 async function main(): Promise<void> {

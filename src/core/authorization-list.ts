@@ -35,7 +35,7 @@ export interface ListEntry {
 }
 
 export type UpdateCheck =
-  | { readonly ok: true; readonly entries: readonly ListEntry[]; readonly startsStaging: boolean; readonly last: boolean }
+  | { readonly ok: true; readonly startsStaging: boolean; readonly last: boolean }
   | { readonly ok: false; readonly status: "VersionMismatch" | "Failed"; readonly path: string; readonly problem: string };
 
 /** Identifiers compare case-insensitively (OCPP CiString20); stored upper-case. */
@@ -48,7 +48,8 @@ function fail(path: string, problem: string): UpdateCheck {
 }
 
 /**
- * Check one part against the station's list version and what is staged. A Differential must carry a
+ * Check one part's header (version, part order) against the station's list version and what is staged;
+ * its entries are checked by `checkEntries`. A Differential must carry a
  * version above the installed one (else VersionMismatch: the backend sends Full); a Full list of any
  * version replaces the list, an empty Full list clears it (version 0 means the empty list).
  */
@@ -71,27 +72,42 @@ export function checkUpdate(installedVersion: number, staging: Staging | null, u
     }
     if (staging.partsReceived !== index - 1) return fail("/part/index", `expected part ${staging.partsReceived + 1}, got ${index}`);
   }
-  const seen = new Set<string>();
-  const entries: ListEntry[] = [];
-  for (const [i, e] of u.entries.entries()) {
-    const path = `/localAuthorizationList/${i}`;
+  return { ok: true, startsStaging: index === 1, last: index === count };
+}
+
+export type EntriesCheck =
+  | { readonly ok: true; readonly entries: readonly ListEntry[] }
+  | { readonly ok: false; readonly status: "Failed"; readonly path: string; readonly problem: string };
+
+/**
+ * Check `entries` (the slice of `localAuthorizationList` starting at index `offset`); `seen` carries the
+ * tags of earlier slices so duplicates across slices are found. Callers check long lists slice by slice.
+ */
+export function checkEntries(entries: readonly ListEntryInput[], updateType: UpdateType, offset: number, seen: Set<string>): EntriesCheck {
+  const out: ListEntry[] = [];
+  for (const [k, e] of entries.entries()) {
+    const path = `/localAuthorizationList/${offset + k}`;
     const idTag = normalizeIdTag(e.idTag);
-    if (idTag.length === 0 || idTag.length > 20) return fail(`${path}/idTag`, "must be 1 to 20 characters");
-    if (seen.has(idTag)) return fail(`${path}/idTag`, `duplicate idTag in this part`);
+    if (idTag.length === 0 || idTag.length > 20) return failed(`${path}/idTag`, "must be 1 to 20 characters");
+    if (seen.has(idTag)) return failed(`${path}/idTag`, "duplicate idTag in this update");
     seen.add(idTag);
     if (!e.idTagInfo) {
-      if (u.updateType === "Full") return fail(`${path}/idTagInfo`, "required in a Full list");
-      entries.push({ idTag, info: null });
+      if (updateType === "Full") return failed(`${path}/idTagInfo`, "required in a Full list");
+      out.push({ idTag, info: null });
       continue;
     }
-    if (!ID_STATUSES.includes(e.idTagInfo.status)) return fail(`${path}/idTagInfo/status`, `unknown status '${e.idTagInfo.status}'`);
+    if (!ID_STATUSES.includes(e.idTagInfo.status)) return failed(`${path}/idTagInfo/status`, `unknown status '${e.idTagInfo.status}'`);
     let expiryMs: number | null = null;
     if (e.idTagInfo.expiryDate !== undefined) {
       expiryMs = Date.parse(e.idTagInfo.expiryDate);
-      if (Number.isNaN(expiryMs)) return fail(`${path}/idTagInfo/expiryDate`, "must be an ISO 8601 date-time");
+      if (Number.isNaN(expiryMs)) return failed(`${path}/idTagInfo/expiryDate`, "must be an ISO 8601 date-time");
     }
     const parent = e.idTagInfo.parentIdTag === undefined ? null : normalizeIdTag(e.idTagInfo.parentIdTag);
-    entries.push({ idTag, info: { status: e.idTagInfo.status, expiryMs, parentIdTag: parent } });
+    out.push({ idTag, info: { status: e.idTagInfo.status, expiryMs, parentIdTag: parent } });
   }
-  return { ok: true, entries, startsStaging: index === 1, last: index === count };
+  return { ok: true, entries: out };
+}
+
+function failed(path: string, problem: string): EntriesCheck {
+  return { ok: false, status: "Failed", path, problem };
 }

@@ -1,4 +1,4 @@
-import { checkUpdate, type ListEntry, type ListUpdateInput } from "../../core/authorization-list.js";
+import { checkEntries, checkUpdate, type ListEntry, type ListUpdateInput } from "../../core/authorization-list.js";
 import type { AuthRepo, KeyedEntry } from "../../store/auth-repo.js";
 import type { Db } from "../../store/db.js";
 import { runChunked } from "./chunked.js";
@@ -27,11 +27,13 @@ export interface ApplyResult {
 
 /** Rows per commit; each commit is well under a millisecond on a Pi. */
 const ROWS_PER_COMMIT = 200;
+/** Entries checked per step. */
+const CHECK_SLICE = 2000;
 
 /**
  * The local authorization list with OCPP 1.6 SendLocalList semantics (see core/authorization-list.ts),
  * stored as keyed hashes. Updates are serialized; long ones run in small commits and give the event
- * loop back every `budgetMs`, so installing 100,000 entries never blocks a turn for long.
+ * loop back every `budgetMs` (default 4 ms), so installing 100,000 entries never blocks a turn for long.
  */
 export class LocalList {
   private queue: Promise<unknown> = Promise.resolve();
@@ -64,19 +66,19 @@ export class LocalList {
   }
 
   private budget(): number {
-    return this.deps.budgetMs ?? 8;
+    return this.deps.budgetMs ?? 4;
   }
 
   private async applyNow(u: ListUpdateInput, source: string): Promise<ApplyResult> {
     const { repo, db } = this.deps;
     const check = checkUpdate(repo.version(), repo.staging(), u);
     if (!check.ok) throw new LocalListError(source, check.status, check.path, check.problem, repo.version());
+    const entries = await this.checked(u, source);
     if (check.startsStaging) {
       repo.dropStaging();
       if (u.updateType === "Full") await runChunked(() => repo.clearInactive(2000) > 0, this.budget());
     }
     let i = 0;
-    const entries = check.entries;
     await runChunked(() => {
       const chunk = entries.slice(i, i + ROWS_PER_COMMIT).map((e) => this.keyed(e));
       db.transaction(() => {
@@ -95,6 +97,26 @@ export class LocalList {
       await this.finishDifferential(u.listVersion);
     }
     return { status: "Accepted", listVersion: repo.version(), entries: repo.size() };
+  }
+
+  /** Every entry checked, slice by slice; throws LocalListError (nothing written yet) on the first bad one. */
+  private async checked(u: ListUpdateInput, source: string): Promise<ListEntry[]> {
+    const out: ListEntry[] = [];
+    const seen = new Set<string>();
+    let i = 0;
+    let failure: LocalListError | null = null;
+    await runChunked(() => {
+      const r = checkEntries(u.entries.slice(i, i + CHECK_SLICE), u.updateType, i, seen);
+      if (!r.ok) {
+        failure = new LocalListError(source, r.status, r.path, r.problem, this.deps.repo.version());
+        return false;
+      }
+      out.push(...r.entries);
+      i += CHECK_SLICE;
+      return i < u.entries.length;
+    }, this.budget());
+    if (failure) throw failure;
+    return out;
   }
 
   private async finishDifferential(version: number): Promise<void> {
