@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { registerAuth } from "./auth.js";
 import { registerDaemonCommands } from "./daemon.js";
 import { registerDoctor } from "./doctor.js";
 import { EXIT } from "./errors.js";
@@ -33,6 +34,7 @@ export function buildProgram(): { program: Command; finished: Promise<number>; d
   registerIntervals(program);
   registerWatch(program);
   registerDoctor(program);
+  registerAuth(program);
   return { program, finished, daemon };
 }
 
