@@ -26,9 +26,11 @@ export interface ApplyResult {
 }
 
 /** Rows per commit; each commit is well under a millisecond on a Pi. */
-const ROWS_PER_COMMIT = 200;
-/** Entries checked per step. */
-const CHECK_SLICE = 2000;
+const ROWS_PER_COMMIT = 100;
+/** Rows deleted per step when clearing a slot. */
+const CLEAR_ROWS = 500;
+/** WAL pages between checkpoints during a bulk update: many small checkpoints instead of one long one. */
+const BULK_CHECKPOINT_PAGES = 64;
 
 /**
  * The local authorization list with OCPP 1.6 SendLocalList semantics (see core/authorization-list.ts),
@@ -48,7 +50,10 @@ export class LocalList {
     return this.deps.repo.size();
   }
 
-  /** Apply one part of an update. Rejects with LocalListError (nothing changed) when it does not fit. */
+  /**
+   * Apply one part of an update. Rejects with LocalListError when it does not fit: the installed list is
+   * unchanged, and a bad part abandons the update being staged (the backend starts again at part 1).
+   */
   apply(update: ListUpdateInput, source: string): Promise<ApplyResult> {
     const run = this.queue.then(() => this.applyNow(update, source));
     this.queue = run.catch(() => undefined);
@@ -69,54 +74,60 @@ export class LocalList {
     return this.deps.budgetMs ?? 4;
   }
 
+  /**
+   * Runs the update with a short WAL auto-checkpoint interval (the connection's setting is restored
+   * afterwards), so no single commit has to copy megabytes back into the database file.
+   */
   private async applyNow(u: ListUpdateInput, source: string): Promise<ApplyResult> {
+    const { db } = this.deps;
+    const before = db.pragma("wal_autocheckpoint", { simple: true }) as number;
+    db.pragma(`wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
+    try {
+      return await this.applyChecked(u, source);
+    } finally {
+      db.pragma(`wal_autocheckpoint = ${before}`);
+    }
+  }
+
+  private async applyChecked(u: ListUpdateInput, source: string): Promise<ApplyResult> {
     const { repo, db } = this.deps;
     const check = checkUpdate(repo.version(), repo.staging(), u);
     if (!check.ok) throw new LocalListError(source, check.status, check.path, check.problem, repo.version());
-    const entries = await this.checked(u, source);
     if (check.startsStaging) {
       repo.dropStaging();
-      if (u.updateType === "Full") await runChunked(() => repo.clearInactive(2000) > 0, this.budget());
+      if (u.updateType === "Full") await runChunked(() => repo.clearInactive(CLEAR_ROWS) > 0, this.budget());
     }
+    // Checked and staged slice by slice, so little stays alive for the garbage collector to copy.
+    const seen = new Set<string>();
     let i = 0;
+    let failure: LocalListError | null = null;
     await runChunked(() => {
-      const chunk = entries.slice(i, i + ROWS_PER_COMMIT).map((e) => this.keyed(e));
+      const r = checkEntries(u.entries.slice(i, i + ROWS_PER_COMMIT), u.updateType, i, seen);
+      if (!r.ok) {
+        failure = new LocalListError(source, r.status, r.path, r.problem, repo.version());
+        return false;
+      }
+      const chunk = r.entries.map((e) => this.keyed(e));
       db.transaction(() => {
         if (u.updateType === "Full") repo.stageFull(chunk);
         else repo.stageDifferential(chunk);
       })();
       i += ROWS_PER_COMMIT;
-      return i < entries.length;
+      return i < u.entries.length;
     }, this.budget());
+    if (failure) {
+      repo.dropStaging();
+      throw failure;
+    }
     repo.setStaging(u.listVersion, u.updateType, u.part.index, u.part.count);
     if (!check.last) return { status: "PartStaged", listVersion: repo.version(), entries: repo.size() };
     if (u.updateType === "Full") {
       repo.activateFull(u.listVersion);
-      await runChunked(() => repo.clearInactive(2000) > 0, this.budget());
+      await runChunked(() => repo.clearInactive(CLEAR_ROWS) > 0, this.budget());
     } else {
       await this.finishDifferential(u.listVersion);
     }
     return { status: "Accepted", listVersion: repo.version(), entries: repo.size() };
-  }
-
-  /** Every entry checked, slice by slice; throws LocalListError (nothing written yet) on the first bad one. */
-  private async checked(u: ListUpdateInput, source: string): Promise<ListEntry[]> {
-    const out: ListEntry[] = [];
-    const seen = new Set<string>();
-    let i = 0;
-    let failure: LocalListError | null = null;
-    await runChunked(() => {
-      const r = checkEntries(u.entries.slice(i, i + CHECK_SLICE), u.updateType, i, seen);
-      if (!r.ok) {
-        failure = new LocalListError(source, r.status, r.path, r.problem, this.deps.repo.version());
-        return false;
-      }
-      out.push(...r.entries);
-      i += CHECK_SLICE;
-      return i < u.entries.length;
-    }, this.budget());
-    if (failure) throw failure;
-    return out;
   }
 
   private async finishDifferential(version: number): Promise<void> {
