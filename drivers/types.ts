@@ -25,9 +25,7 @@ export type PilotState = "A" | "B" | "C" | "D" | "E" | "F";
  * - `off`: constant −12 V (state F, EVSE not available).
  */
 export type PilotOutput =
-  | { readonly mode: "standby" }
-  | { readonly mode: "pwm"; readonly dutyPct: number; readonly currentA: number }
-  | { readonly mode: "off" };
+  { readonly mode: "standby" } | { readonly mode: "pwm"; readonly dutyPct: number; readonly currentA: number } | { readonly mode: "off" };
 
 /** Latched fault codes. Drivers report the hardware ones; the core and supervisor raise the rest. */
 export type FaultCode =

@@ -44,7 +44,7 @@ const DO_STEP_VARIANTS = SIM_ACTION_VARIANTS.map((variant) => {
 const StepSchema = Type.Unsafe<ScenarioStep>({
   type: "object",
   if: { required: ["wait"] },
-  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise.
+  // JSON Schema's if/then/else, not a promise.
   then: WaitStepSchema,
   else: { type: "object", required: ["do"], discriminator: { propertyName: "do" }, oneOf: DO_STEP_VARIANTS },
 });

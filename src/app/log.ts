@@ -20,7 +20,10 @@ export function createLogger(opts: { level: string; format?: LogFormat; name?: s
   if (format === "pretty") {
     return pino({
       ...base,
-      transport: { target: "pino-pretty", options: { colorize: true, singleLine: true, translateTime: "SYS:HH:MM:ss.l", ignore: "name", destination: 2 } },
+      transport: {
+        target: "pino-pretty",
+        options: { colorize: true, singleLine: true, translateTime: "SYS:HH:MM:ss.l", ignore: "name", destination: 2 },
+      },
     });
   }
   return pino(base, opts.destination ?? pino.destination({ dest: 2, sync: true }));

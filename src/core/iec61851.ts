@@ -67,8 +67,7 @@ export type CoreEvent =
   | { readonly type: "tick" };
 
 export type CoreCommand =
-  | { readonly type: "contactor"; readonly closed: boolean }
-  | { readonly type: "pilot"; readonly output: PilotOutput };
+  { readonly type: "contactor"; readonly closed: boolean } | { readonly type: "pilot"; readonly output: PilotOutput };
 
 export interface StepResult {
   readonly state: CoreState;

@@ -102,15 +102,14 @@ export function waitFor<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    let off: (() => void) | undefined;
     const timer = setTimeout(() => {
-      off?.();
+      off();
       reject(new Error(`timed out waiting for ${what}`));
     }, timeoutMs);
-    off = subscribe((value) => {
+    const off = subscribe((value) => {
       if (!match(value)) return;
       clearTimeout(timer);
-      queueMicrotask(() => off?.());
+      queueMicrotask(() => off());
       resolve(value);
     });
   });
