@@ -1,4 +1,8 @@
 import { join, resolve } from "node:path";
+import { createGpioContactor } from "../../drivers/gpio/index.js";
+import { createModbusMeter, ModbusBuses } from "../../drivers/modbus/index.js";
+import { createRapiDrivers } from "../../drivers/rapi/index.js";
+import { createSerialTokenReader } from "../../drivers/rfid/index.js";
 import { createSimHardware, type SimHardware } from "../../drivers/sim/index.js";
 import type { Clock, Contactor, Meter, PevLink, Pilot, TokenReader } from "../../drivers/types.js";
 import type { Board } from "../config/board-schema.js";
@@ -53,6 +57,42 @@ export function buildDrivers(ctx: DriverContext): DriverSet {
     if (d.meter?.type === "sim") set.meter = sim.meter;
     if (d.tokenReader?.type === "sim") set.tokenReader = sim.tokenReader;
     if (d.pevLink?.type === "sim") set.pevLink = sim.pevLink;
+  }
+  const dev = config.devices;
+  const driverLog = (component: string) => log.child({ component });
+
+  // An OpenEVSE controller is one device behind two faces: build it once for pilot and contactor.
+  if (d.pilot?.type === "rapi") {
+    const rapi = createRapiDrivers(d.pilot, {
+      clock,
+      log: driverLog("rapi"),
+      ...(dev.pilotPort ? { portPath: dev.pilotPort } : {}),
+    });
+    set.pilot = rapi.pilot;
+    if (d.contactor?.type === "rapi") set.contactor = rapi.contactor;
+  }
+  if (d.contactor?.type === "gpio") {
+    set.contactor = createGpioContactor(d.contactor, { clock, ...(dev.gpioRoot ? { gpioRoot: dev.gpioRoot } : {}) });
+  }
+
+  // Meters on one RS-485 line share one serialized client.
+  const buses = new ModbusBuses(clock);
+  const maxPowerW = board.phases * board.nominalVoltageV * board.ratedCurrentA;
+  const meterDeps = { clock, buses, maxPowerW, nominalVoltageV: board.nominalVoltageV, log: driverLog("meter") };
+  if (d.meter?.type === "modbus") {
+    set.meter = createModbusMeter(d.meter, {
+      ...meterDeps,
+      ...(dev.meterPort ? { portPath: dev.meterPort } : {}),
+      ...(dev.meterHost ? { host: dev.meterHost } : {}),
+    });
+  }
+  if (d.gridMeter?.type === "modbus") set.gridMeter = createModbusMeter(d.gridMeter, { ...meterDeps, log: driverLog("grid-meter") });
+  if (d.tokenReader && d.tokenReader.type !== "sim") {
+    set.tokenReader = createSerialTokenReader(d.tokenReader, {
+      clock,
+      log: driverLog("token-reader"),
+      ...(dev.tokenReaderPort ? { portPath: dev.tokenReaderPort } : {}),
+    });
   }
   return set;
 }
