@@ -1,5 +1,5 @@
 import type { Clock, PevLink, PevLinkEvent, TimerHandle, Unsubscribe } from "../types.js";
-import { Listeners } from "./listeners.js";
+import { Listeners } from "../listeners.js";
 import type { SimLog, SimWorld } from "./world.js";
 
 /** The vehicle identifies itself this long after plug-in (or after `start()` when already plugged), ms. */

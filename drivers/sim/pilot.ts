@@ -1,5 +1,5 @@
 import type { Clock, Pilot, PilotEvent, PilotOutput, PilotState, Unsubscribe } from "../types.js";
-import { Listeners } from "./listeners.js";
+import { Listeners } from "../listeners.js";
 import type { SimLog, SimWorld } from "./world.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { TokenEvent, TokenReader, Unsubscribe } from "../types.js";
-import { Listeners } from "./listeners.js";
+import { Listeners } from "../listeners.js";
 import type { SimLog, SimWorld } from "./world.js";
 
 /** The simulated token reader: emits `{id, source: "sim"}` for each `token` action while started. */

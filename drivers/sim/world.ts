@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Clock, MeterReading, PilotOutput, PilotState, TimerHandle, Unsubscribe } from "../types.js";
 import type { SimAction } from "./actions.js";
 import { type ActionNews, applyAction } from "./apply-action.js";
-import { Listeners } from "./listeners.js";
+import { Listeners } from "../listeners.js";
 import { CHARGING_EFFICIENCY, lagStep, measurePilot, PHYSICS_TICK_MS, phaseVoltages, round } from "./physics.js";
 import { S2Switch } from "./vehicle.js";
 import {
