@@ -39,6 +39,7 @@ export interface BindingDeps {
 /**
  * Binds the plugged-in PEV to its utility program (P1 scenarios 3.1/3.2).
  *
+ * Without an uplink, a premise ID or a PEV link there is no binding: records keep the configured account.
  * - Plug-in: `waiting` for the PEV ID; charging is held (limit 0 A under `binding`) unless
  *   `waitBeforeCharging` is off.
  * - A PEV with stored parameters is bound at once (requirement 28); `req/bind {rebind: true}` tells the
@@ -63,8 +64,9 @@ export class BindingService {
 
   constructor(private readonly deps: BindingDeps) {}
 
+  /** Binding needs a utility to ask (the uplink), a premise and a PEV link. */
   private applicable(): boolean {
-    return this.deps.config.enabled && this.deps.hasPevLink && this.deps.premiseId !== null;
+    return this.deps.config.enabled && this.deps.hasPevLink && this.deps.premiseId !== null && this.deps.requests() !== null;
   }
 
   /** Restores the open session's binding (crash recovery) and starts following plug-ins. */
