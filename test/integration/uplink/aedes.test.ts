@@ -31,13 +31,7 @@ describe("uplink on the embedded aedes broker", () => {
   async function start(mqtt: Record<string, unknown> = {}, diskProbe?: () => Promise<number>): Promise<Uplink> {
     uplink = await startUplink({
       config: testConfig(store.dir, { telemetryIntervalS: 1, ...mqtt }),
-      stationId: "st-1",
-      db: store.db,
-      outbox: store.outbox,
-      bus: store.bus,
-      control,
-      clock: store.clock,
-      log: store.log,
+      ...store.uplinkDeps("st-1", control),
       requestRestart: () => restarts++,
       brokerUrl: broker.url,
       ...(diskProbe ? { diskProbe } : {}),

@@ -55,13 +55,7 @@ describe.skipIf(!mosquittoAvailable())("commands (Mosquitto)", () => {
   async function start(): Promise<void> {
     uplink = await startUplink({
       config: testConfig(store.dir, { url: broker.url, username: "st-1", password: "hunter2" }),
-      stationId: "st-1",
-      db: store.db,
-      outbox: store.outbox,
-      bus: store.bus,
-      control,
-      clock: store.clock,
-      log: store.log,
+      ...store.uplinkDeps("st-1", control),
       requestRestart: () => {},
       configFile,
     });

@@ -76,6 +76,11 @@ export class StationStore {
     this.outbox = new Outbox(this.db);
   }
 
+  /** What every uplink of this store needs besides its config and station-specific hooks. */
+  uplinkDeps(stationId: string, control: StationControl) {
+    return { stationId, db: this.db, outbox: this.outbox, bus: this.bus, control, clock: this.clock, log: this.log };
+  }
+
   /** Append `n` event records in one transaction (as producers do); returns their seqs. */
   append(n: number, kind = "test"): number[] {
     return this.db.transaction(() => {

@@ -31,13 +31,7 @@ describe.skipIf(!mosquittoAvailable())("outbox delivery through outages (Mosquit
   async function startStation(): Promise<Uplink> {
     const u = await startUplink({
       config: testConfig(store.dir, { url: broker.url, reconnectMinMs: 100, reconnectMaxMs: 1000, inflightWindow: 32 }),
-      stationId: "st-1",
-      db: store.db,
-      outbox: store.outbox,
-      bus: store.bus,
-      control: new FakeControl(),
-      clock: store.clock,
-      log: store.log,
+      ...store.uplinkDeps("st-1", new FakeControl()),
       requestRestart: () => {},
     });
     uplinks.push(u);

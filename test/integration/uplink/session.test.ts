@@ -17,13 +17,7 @@ describe.skipIf(!mosquittoAvailable())("broker session loss (Mosquitto without p
     control = new FakeControl();
     uplink = await startUplink({
       config: testConfig(store.dir, { url: broker.url, protocolVersion: 4 }),
-      stationId: "st-1",
-      db: store.db,
-      outbox: store.outbox,
-      bus: store.bus,
-      control,
-      clock: store.clock,
-      log: store.log,
+      ...store.uplinkDeps("st-1", control),
       requestRestart: () => {},
     });
   });

@@ -44,13 +44,7 @@ describe.skipIf(!mosquittoAvailable() || !opensslAvailable())("mutual TLS and pe
     uplinks.push(
       await startUplink({
         config: testConfig(store.dir, { url, tls: { ca: pki.ca, cert: cert.cert, key: cert.key } }, id),
-        stationId: id,
-        db: store.db,
-        outbox: store.outbox,
-        bus: store.bus,
-        control,
-        clock: store.clock,
-        log: store.log,
+        ...store.uplinkDeps(id, control),
         requestRestart: () => {},
       }),
     );
