@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { priceFromE4, roundMinor } from "../core/tariff.js";
 import { type IntervalRow, IntervalsRepo } from "../store/intervals-repo.js";
 import { EXIT, reportError, UsageError } from "./errors.js";
-import { toCsv, toTable } from "./format.js";
+import { printRecords, sinceArg } from "./format.js";
 import { openReadOnly } from "./sessions.js";
 
 /** An interval as the CLI prints it: the `interval` record's fields. */
@@ -40,34 +40,25 @@ export function registerIntervals(program: Command): void {
     .option("--csv", "CSV with a header row")
     .action((opts: { session?: string; since?: string; json?: boolean; csv?: boolean }, cmd: Command) => {
       try {
-        if (opts.json && opts.csv) throw new UsageError("--json and --csv exclude each other");
-        if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new UsageError(`--since must be an ISO time, got ${opts.since}`);
         if (opts.session !== undefined && !/^[0-9a-fA-F-]{1,36}$/.test(opts.session)) {
           throw new UsageError(`--session must be a session id or its first characters, got ${opts.session}`);
         }
-        const since = opts.since ? new Date(opts.since).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+        const since = sinceArg(opts.since);
         const db = openReadOnly(cmd.optsWithGlobals());
         const rows = new IntervalsRepo(db)
           .list({ ...(opts.session ? { sessionId: opts.session } : {}), ...(since ? { since } : {}) })
           .map(intervalView);
         db.close();
-        if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (opts.csv) process.stdout.write(toCsv(rows));
-        else
-          process.stdout.write(
-            toTable(
-              rows.map((r) => ({
-                start: r.start,
-                s: r.durationS,
-                session: r.sessionId?.slice(0, 8) ?? "",
-                "import Wh": r.importWh,
-                "export Wh": r.exportWh,
-                period: r.period ?? "",
-                cost: r.costMinor === null ? "" : `${r.costMinor} ${r.currency ?? ""}`.trim(),
-                flags: r.flags.join(","),
-              })),
-            ),
-          );
+        printRecords(rows, opts, (r) => ({
+          start: r.start,
+          s: r.durationS,
+          session: r.sessionId?.slice(0, 8) ?? "",
+          "import Wh": r.importWh,
+          "export Wh": r.exportWh,
+          period: r.period ?? "",
+          cost: r.costMinor === null ? "" : `${r.costMinor} ${r.currency ?? ""}`.trim(),
+          flags: r.flags.join(","),
+        }));
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.exitCode = reportError(err);

@@ -6,7 +6,7 @@ import { maskId } from "../core/mask.js";
 import { type SessionRow, SessionsRepo } from "../store/sessions-repo.js";
 import { configPath, databasePath, type GlobalOptions } from "./context.js";
 import { EXIT, reportError, UsageError } from "./errors.js";
-import { toCsv, toTable } from "./format.js";
+import { printRecords, sinceArg } from "./format.js";
 
 /** A session as the CLI prints it (identifiers masked). */
 export function sessionView(r: SessionRow) {
@@ -46,27 +46,19 @@ export function registerSessions(program: Command): void {
       try {
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${opts.limit}`);
-        if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new UsageError(`--since must be an ISO time, got ${opts.since}`);
+        const since = sinceArg(opts.since);
         const db = openReadOnly(cmd.optsWithGlobals());
-        const since = opts.since ? new Date(opts.since).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
         const rows = new SessionsRepo(db).list({ limit, ...(since ? { since } : {}) }).map(sessionView);
         db.close();
-        if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (opts.csv) process.stdout.write(toCsv(rows));
-        else
-          process.stdout.write(
-            toTable(
-              rows.map((r) => ({
-                session: r.id.slice(0, 8),
-                plugged: r.pluggedAt,
-                ended: r.endedAt ?? "(open)",
-                token: r.tokenId ?? "",
-                "energy Wh": r.energyWh ?? "",
-                reason: r.stopReason ?? "",
-                flags: r.flags.join(","),
-              })),
-            ),
-          );
+        printRecords(rows, opts, (r) => ({
+          session: r.id.slice(0, 8),
+          plugged: r.pluggedAt,
+          ended: r.endedAt ?? "(open)",
+          token: r.tokenId ?? "",
+          "energy Wh": r.energyWh ?? "",
+          reason: r.stopReason ?? "",
+          flags: r.flags.join(","),
+        }));
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.exitCode = reportError(err);
