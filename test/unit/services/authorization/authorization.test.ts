@@ -15,9 +15,10 @@ const UNKNOWN = "DEADBEEF";
 
 async function station(
   auth: Partial<Config["authorization"]> = {},
+  more: Partial<Config> = {},
 ): Promise<{ t: TestStation; backend: FakeBackend; commands: CommandRegistry }> {
   const base = testConfig().authorization;
-  const t = await startTestStation({ config: { authorization: { ...base, activation: "active", ...auth } } });
+  const t = await startTestStation({ config: { authorization: { ...base, activation: "active", ...auth }, ...more } });
   open.push(t);
   const backend = new FakeBackend(t);
   const commands = attachBackend(t, backend);
@@ -133,6 +134,19 @@ describe("authorization (SGEM offline session, seed 004)", () => {
     const ended = records(t, "session").find((r) => r.event === "ended");
     expect(ended).toMatchObject({ stopReason: "EnergyLimitReached", energyWh: row?.energy_wh });
     expect(records(t, "event").find((e) => e.kind === "limitReached")?.detail).toMatchObject({ maxEnergyWh: 5000 });
+  });
+
+  it("prepaid: maxCost (minor units) stops the session once its energy at the tariff costs that much", async () => {
+    const tariff = { ...testConfig().tariff, basePrice: 30, currency: "EUR" };
+    const { t, backend } = await station({}, { tariff });
+    backend.respond = () => ({ idTagInfo: { status: "Accepted" }, maxCost: 100 });
+    await tap(t, UNKNOWN);
+    await t.advance(30 * 60_000);
+    const [row] = sessions(t);
+    expect(row?.stop_reason).toBe("CostLimitReached");
+    // 100 cents at 30 cents/kWh: 3,334 Wh, plus at most one meter poll of overshoot.
+    expect(row?.energy_wh).toBeGreaterThanOrEqual(3334);
+    expect(row?.energy_wh).toBeLessThan(3400);
   });
 
   it("before activation only test cards charge; remote start is refused; activate switches to normal service", async () => {
