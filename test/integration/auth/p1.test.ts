@@ -37,7 +37,8 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
 
   it("first binding, then re-binding without the utility; the program's interval length and L2-A premise account", async () => {
     const s = await start("p1-a");
-    utility.script = (name, req) => (name === "bind" && !req.rebind ? { status: "Accepted", program: "EV-TOU", payer: "premise", intervalS: 300 } : null);
+    utility.script = (name, req) =>
+      name === "bind" && !req.rebind ? { status: "Accepted", program: "EV-TOU", payer: "premise", intervalS: 300 } : null;
     s.world.act({ action: "plug" });
     await s.advance(3000);
     s.world.act({ action: "token", id: TEST_CARD });
@@ -66,7 +67,8 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
 
   it("L2-B: the PEV owner's account is recorded on session and intervals", async () => {
     const s = await start("p1-b");
-    utility.script = (name) => (name === "bind" ? { status: "Accepted", program: "EV-GUEST", payer: "pevOwner", account: "OWNER-7", intervalS: 900 } : null);
+    utility.script = (name) =>
+      name === "bind" ? { status: "Accepted", program: "EV-GUEST", payer: "pevOwner", account: "OWNER-7", intervalS: 900 } : null;
     s.world.act({ action: "plug" });
     await s.advance(3000);
     s.world.act({ action: "token", id: TEST_CARD });
@@ -92,7 +94,11 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
     await s.advance(5 * 60_000);
     s.world.act({ action: "unplug" });
     await s.until(() => utility.on<Rec>("p1-c", "session").some((r) => r.event === "ended"), "session ended delivered");
-    expect(utility.on<Rec>("p1-c", "session").find((r) => r.event === "ended")).toMatchObject({ binding: "unbound", account: "PREMISE-1", program: null });
+    expect(utility.on<Rec>("p1-c", "session").find((r) => r.event === "ended")).toMatchObject({
+      binding: "unbound",
+      account: "PREMISE-1",
+      program: null,
+    });
   });
 
   it("SGEM offline session: listed card charges, unknown refused; link back → record delivered and reconciled", async () => {
@@ -104,11 +110,18 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
       localAuthorizationList: [{ idTag: "0A0B0C0D", idTagInfo: { status: "Accepted" } }],
     });
     await s.until(() => utility.on<Rec>("sgem", "cmd/localList/result").length === 1, "localList result");
-    expect(utility.on<Rec>("sgem", "cmd/localList/result")[0]).toMatchObject({ status: "ok", data: { status: "Accepted", listVersion: 1 } });
+    expect(utility.on<Rec>("sgem", "cmd/localList/result")[0]).toMatchObject({
+      status: "ok",
+      data: { status: "Accepted", listVersion: 1 },
+    });
     await broker.stop();
     await s.advance(2000);
     const outboxHas = (kind: string) =>
-      (s.station.db.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'event' AND payload LIKE ?").get(`%"${kind}"%`) as { n: number }).n > 0;
+      (
+        s.station.db.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'event' AND payload LIKE ?").get(`%"${kind}"%`) as {
+          n: number;
+        }
+      ).n > 0;
     s.world.act({ action: "plug" });
     await s.advance(3000);
     s.world.act({ action: "token", id: "DEADBEEF" });
@@ -130,4 +143,3 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
     expect(rejected.map((e) => e.detail)).toEqual([{ tokenId: "****BEEF", source: "rfid", reason: "UnknownOffline" }]);
   });
 });
-

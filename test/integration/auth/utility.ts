@@ -41,7 +41,12 @@ export class Utility {
 
   static async connect(url: string): Promise<Utility> {
     // A persistent session: what the station sends while the utility reconnects after a broker restart is queued.
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 100, protocolVersion: 4, clean: false, clientId: `utility-${process.pid}` });
+    const client = await mqtt.connectAsync(url, {
+      reconnectPeriod: 100,
+      protocolVersion: 4,
+      clean: false,
+      clientId: `utility-${process.pid}`,
+    });
     const u = new Utility(client);
     await client.subscribeAsync(["evse/#"], { qos: 1 });
     return u;
@@ -53,7 +58,9 @@ export class Utility {
   }
 
   async command(station: string, name: string, payload: Record<string, unknown>): Promise<void> {
-    await this.client.publishAsync(`evse/${station}/cmd/${name}`, JSON.stringify({ cmdId: `${name}-${Math.random()}`, ...payload }), { qos: 1 });
+    await this.client.publishAsync(`evse/${station}/cmd/${name}`, JSON.stringify({ cmdId: `${name}-${Math.random()}`, ...payload }), {
+      qos: 1,
+    });
   }
 
   async close(): Promise<void> {
@@ -73,7 +80,14 @@ export async function stationOn(url: string, stationId: string, overrides: Parti
     ...overrides,
   };
   const { board } = loadBoard(join(packageRoot(), "boards", "sim.json"));
-  const station = new Station({ config, board, clock, log: silentLogger(), baseDir: tempDir("evsed-auth-it-"), uplink: { requestRestart: () => {} } });
+  const station = new Station({
+    config,
+    board,
+    clock,
+    log: silentLogger(),
+    baseDir: tempDir("evsed-auth-it-"),
+    uplink: { requestRestart: () => {} },
+  });
   await station.start();
   const world = station.drivers.sim?.world as SimWorld;
   const advance = async (ms: number) => {
