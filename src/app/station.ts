@@ -98,21 +98,37 @@ export class Station {
   }
 
   async start(): Promise<void> {
-    const { config, clock, log } = this.opts;
     const d = this.drivers;
     // 1. Fail safe before anything else: contactor open.
     if (d.contactor) {
       if (!this.isSim(d.contactor)) await d.contactor.start();
       d.contactor.set(false);
     }
-    // 2. The store.
+    // 2. The store. 3. Services, subscribed before the drivers report anything.
+    const cleanShutdown = this.openStore();
+    this.createServices(cleanShutdown);
+    // 4. The rest of the hardware; the pilot's first report drives recovery.
+    await this.startHardware();
+    // 5. The uplink reads only the outbox and the bus; a broker that is down only delays sending.
+    await this.connectUplink();
+    this.opts.log.info({ stationId: this.opts.config.stationId, board: this.opts.board.name, db: this.databasePath }, "station started");
+  }
+
+  /** Opens the database and records the boot; returns whether the previous run stopped cleanly. */
+  private openStore(): boolean {
+    const { config, clock, log } = this.opts;
     const opened = openDb(this.databasePath, () => clock.now());
     this.db = opened.db;
     this.outbox = new Outbox(this.db);
     this.meta = new MetaRepo(this.db);
-    const notify = () => this.notifyUplink();
-    const stationId = config.stationId;
-    this.events = new EventRecorder({ db: this.db, outbox: this.outbox, clock, bus: this.bus, stationId, notify });
+    this.events = new EventRecorder({
+      db: this.db,
+      outbox: this.outbox,
+      clock,
+      bus: this.bus,
+      stationId: config.stationId,
+      notify: () => this.notifyUplink(),
+    });
     const cleanShutdown = this.meta.get("cleanShutdown") === "1";
     this.meta.set("cleanShutdown", "0");
     this.events.record("boot", {
@@ -123,7 +139,15 @@ export class Station {
     if (opened.movedAside)
       log.error({ movedTo: opened.movedAside }, "database failed its integrity check; moved aside, starting a new one");
 
-    // 3. Services, subscribed before the drivers report anything.
+    return cleanShutdown;
+  }
+
+  /** Builds every service and subscribes it to the bus; no hardware has reported yet. */
+  private createServices(cleanShutdown: boolean): void {
+    const { config, clock, log } = this.opts;
+    const d = this.drivers;
+    const stationId = config.stationId;
+    const notify = () => this.notifyUplink();
     const bindings = new BindingRepo(this.db);
     const attributionOf = (sessionId: string) => bindings.attribution(sessionId);
     if (d.meter)
@@ -222,8 +246,10 @@ export class Station {
     this.binding.start();
     this.controller.start();
     this.safety.start();
+  }
 
-    // 4. The rest of the hardware; the pilot's first report drives recovery.
+  private async startHardware(): Promise<void> {
+    const d = this.drivers;
     if (d.tokenReader) this.unsubscribe.push(d.tokenReader.on((t) => this.bus.emit("token", t)));
     if (d.pevLink) this.unsubscribe.push(d.pevLink.on((e) => this.bus.emit("pev", e)));
     for (const l of d.lifecycle) await l.start();
@@ -232,8 +258,11 @@ export class Station {
     for (const driver of this.ownDrivers()) await driver.start();
     this.meter?.start();
     this.started = true;
+  }
 
-    // 5. The uplink reads only the outbox and the bus; a broker that is down only delays sending.
+  private async connectUplink(): Promise<void> {
+    const { config, clock, log } = this.opts;
+    const stationId = config.stationId;
     const up = this.opts.uplink;
     if (up && (config.mqtt.url || up.brokerUrl)) {
       this.uplink = await startUplink({
@@ -257,7 +286,6 @@ export class Station {
       this.setNotifier(() => uplink.notify());
       uplink.notify();
     }
-    log.info({ stationId, board: this.opts.board.name, db: this.databasePath }, "station started");
   }
 
   private isSim(driver: object): boolean {
