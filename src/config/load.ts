@@ -21,7 +21,7 @@ export interface LoadedBoard {
 }
 
 // Scalars are coerced (an environment variable is always text; `stationId: 0042` in YAML is a number).
-const configValidator = new Validator(ConfigSchema, createAjv({ coerceTypes: true }));
+const configValidator = new Validator(ConfigSchema, () => createAjv({ coerceTypes: true }));
 const boardValidator = new Validator(BoardSchema);
 
 /** Parse YAML or JSON text; a syntax error names the file and the line. */

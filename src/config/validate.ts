@@ -61,17 +61,20 @@ export function describeErrors(errors: readonly ErrorObject[]): { path: string; 
 
 /** A compiled validator that throws one InputError naming the source, path and problem(s). */
 export class Validator<S extends TSchema> {
-  private readonly fn: ValidateFunction;
+  private fn: ValidateFunction | undefined;
 
+  /**
+   * Compiling happens at the first `check`, not here: modules declare their validators at load time,
+   * and a CLI command should not pay for the schemas it never uses.
+   */
   constructor(
     readonly schema: S,
-    ajv: Ajv = createAjv(),
-  ) {
-    this.fn = ajv.compile(schema);
-  }
+    private readonly makeAjv: () => Ajv = createAjv,
+  ) {}
 
   /** Validates in place (filling defaults) and returns the typed value, or throws InputError. */
   check(value: unknown, source: string): Static<S> {
+    this.fn ??= this.makeAjv().compile(this.schema);
     if (this.fn(value)) return value as Static<S>;
     const problems = describeErrors(this.fn.errors ?? []);
     const first = problems[0] ?? { path: "/", problem: "invalid" };

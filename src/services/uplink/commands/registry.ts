@@ -75,7 +75,7 @@ export class CommandRegistry {
       name: def.name,
       description: def.description,
       schema,
-      validator: new Validator(schema, this.ajv),
+      validator: new Validator(schema, () => this.ajv),
       handler: def.handler as RegisteredCommand["handler"],
     });
   }
