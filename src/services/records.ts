@@ -14,8 +14,10 @@ export type SessionEventName = "started" | "updated" | "ended";
 export function sessionEnergy(row: SessionRow): { energyWh: number; exportWh: number; registerWh: number | null } {
   const registerWh = row.stop_register_wh ?? row.last_register_wh;
   const exportReg = row.stop_export_wh ?? row.last_export_wh;
-  const energyWh = row.start_register_wh !== null && registerWh !== null ? Math.max(0, registerWh - row.start_register_wh) : 0;
-  const exportWh = row.start_export_wh !== null && exportReg !== null ? Math.max(0, exportReg - row.start_export_wh) : 0;
+  // A closed session's stored energy is authoritative (it is the interval sum after a meter reset).
+  const energyWh =
+    row.energy_wh ?? (row.start_register_wh !== null && registerWh !== null ? Math.max(0, registerWh - row.start_register_wh) : 0);
+  const exportWh = row.export_wh ?? (row.start_export_wh !== null && exportReg !== null ? Math.max(0, exportReg - row.start_export_wh) : 0);
   return { energyWh, exportWh, registerWh };
 }
 

@@ -227,6 +227,14 @@ export class SessionService {
       if (!closed) return;
       this.open = repo.get(row.id);
       const extra = this.open ? this.deps.onClosing?.(this.open) : undefined;
+      this.open = repo.get(row.id);
+      const sdr = extra?.sdr as { importWh?: unknown; exportWh?: unknown } | undefined;
+      if (this.open && JSON.parse(this.open.flags).includes("registerReset") && typeof sdr?.importWh === "number") {
+        // Across a meter reset the register difference means nothing; the intervals were rebased.
+        repo.setEnergy(row.id, sdr.importWh, typeof sdr.exportWh === "number" ? sdr.exportWh : (exportWh ?? 0));
+        this.open = repo.get(row.id);
+        energy = this.open?.energy_wh ?? energy;
+      }
       this.appendRecord("ended", extra);
     });
     this.deps.log.info({ sessionId: row.id, reason, energyWh: energy }, "session ended");

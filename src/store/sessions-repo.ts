@@ -55,6 +55,7 @@ export class SessionsRepo {
            energy_wh = @energy_wh, export_wh = @export_wh, stop_reason = @stop_reason, flags = @flags
          WHERE id = @id AND ended_at IS NULL`,
       ),
+      energy: db.prepare("UPDATE sessions SET energy_wh = ?, export_wh = ? WHERE id = ?"),
       list: db.prepare("SELECT * FROM sessions WHERE plugged_at >= ? ORDER BY plugged_at DESC, rowid DESC LIMIT ?"),
     };
   }
@@ -111,6 +112,11 @@ export class SessionsRepo {
     flags: readonly string[];
   }): boolean {
     return this.stmts.close.run({ ...row, flags: JSON.stringify(row.flags) }).changes === 1;
+  }
+
+  /** Replace a closed session's energy (the interval sum, where a meter reset broke the register difference). */
+  setEnergy(id: string, energyWh: number, exportWh: number): void {
+    this.stmts.energy.run(energyWh, exportWh, id);
   }
 
   list(q: SessionQuery = {}): SessionRow[] {

@@ -80,8 +80,11 @@ describe("meter faults during a session", () => {
     expect(reset?.detail).toMatchObject({ sessionId: session.id, fromWh: expect.any(Number) });
     expect(reset?.detail.toWh as number).toBeGreaterThanOrEqual(100);
     expect(reset?.detail.toWh as number).toBeLessThan(150);
-    const sdr = st.records<{ event: string; sdr: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
-    expect(sdr?.importWh).toBe(sum);
+    const ended = st.records<{ event: string; energyWh: number; sdr: Record<string, unknown> }>("session").find((r) => r.event === "ended");
+    expect(ended?.sdr.importWh).toBe(sum);
+    // The session's own energy is the interval sum too, not the broken register difference.
+    expect(session.energy_wh).toBe(sum);
+    expect(ended?.energyWh).toBe(sum);
     expectPayloadsValid(st);
   }, 60_000);
 });
