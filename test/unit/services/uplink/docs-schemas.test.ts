@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TObject } from "@sinclair/typebox";
 import { describe, expect, it } from "vitest";
@@ -84,5 +84,10 @@ describe("docs/schemas command payloads", () => {
     }
     const channels = Object.keys(doc.channels as object);
     for (const name of builtinRegistry().names()) expect(channels).toContain(`cmd_${name}`);
+    // Every command documented by a schema file (metering, authorization, …) has its channel too.
+    const documentedCommands = readdirSync(DIR)
+      .filter((f) => f.startsWith("command-") && f !== "command-result.schema.json")
+      .map((f) => f.slice("command-".length, -".schema.json".length));
+    for (const name of documentedCommands) expect(channels, name).toContain(`cmd_${name}`);
   });
 });
