@@ -25,8 +25,8 @@ export interface ApplyResult {
   readonly entries: number;
 }
 
-/** Rows per commit; each commit is well under a millisecond on a Pi. */
-const ROWS_PER_COMMIT = 100;
+/** Rows per commit: small, so a fault waits at most one short step for the event loop. */
+const ROWS_PER_COMMIT = 50;
 /** Rows deleted per step when clearing a slot. */
 const CLEAR_ROWS = 500;
 /** WAL pages between checkpoints during a bulk update: many small checkpoints instead of one long one. */
@@ -35,7 +35,7 @@ const BULK_CHECKPOINT_PAGES = 64;
 /**
  * The local authorization list with OCPP 1.6 SendLocalList semantics (see core/authorization-list.ts),
  * stored as keyed hashes. Updates are serialized; long ones run in small commits and give the event
- * loop back every `budgetMs` (default 4 ms), so installing 100,000 entries never blocks a turn for long.
+ * loop back every `budgetMs` (default 1 ms), so installing 100,000 entries never blocks a turn for long.
  */
 export class LocalList {
   private queue: Promise<unknown> = Promise.resolve();
@@ -71,7 +71,7 @@ export class LocalList {
   }
 
   private budget(): number {
-    return this.deps.budgetMs ?? 4;
+    return this.deps.budgetMs ?? 1;
   }
 
   /**
