@@ -11,7 +11,7 @@ import { AuthRepo } from "../../src/store/auth-repo.js";
 import { type Db, openDb } from "../../src/store/db.js";
 import { MetaRepo } from "../../src/store/meta-repo.js";
 import { measureFaultLatency } from "./safety.js";
-import { type BenchMetric, type BenchSuite, percentile } from "./types.js";
+import { type BenchMetric, type BenchSuite, percentile, msMetric } from "./types.js";
 
 /**
  * Authorization at scale: offline authorize latency against a 1,000,000-entry local list (keyed-hash
@@ -98,23 +98,16 @@ export const suite: BenchSuite = {
   async run(): Promise<BenchMetric[]> {
     const lat = await authorizeLatency();
     const inst = await fullInstall();
-    const ms = (id: string, label: string, value: number, target?: number): BenchMetric => ({
-      id,
-      label,
-      value,
-      unit: "ms",
-      ...(target !== undefined ? { target: { value: target, better: "lower" as const } } : {}),
-    });
     return [
       { id: "auth.list1M.installS", label: "1,000,000-entry Full install (setup)", value: lat.installS, unit: "s" },
-      ms("auth.authorize1M.p50Ms", "authorize at 1,000,000 entries p50", lat.p50),
-      ms("auth.authorize1M.p99Ms", "authorize at 1,000,000 entries p99", lat.p99, 1),
-      ms("auth.authorize1M.maxMs", "authorize at 1,000,000 entries max", lat.max),
-      ms("auth.full100k.totalMs", "100,000-entry Full install, total", inst.totalMs),
-      ms("auth.full100k.maxBlockMs", "  longest event-loop block during it", inst.maxBlockMs, 20),
+      msMetric("auth.authorize1M.p50Ms", "authorize at 1,000,000 entries p50", lat.p50),
+      msMetric("auth.authorize1M.p99Ms", "authorize at 1,000,000 entries p99", lat.p99, 1),
+      msMetric("auth.authorize1M.maxMs", "authorize at 1,000,000 entries max", lat.max),
+      msMetric("auth.full100k.totalMs", "100,000-entry Full install, total", inst.totalMs),
+      msMetric("auth.full100k.maxBlockMs", "  longest event-loop block during it", inst.maxBlockMs, 20),
       { id: "auth.full100k.faults", label: "  faults injected meanwhile", value: inst.faults, unit: "faults" },
-      ms("auth.full100k.faultToOpen.p99Ms", "  fault → contactor open p99 meanwhile", inst.faultP99, 5),
-      ms("auth.full100k.faultToOpen.maxMs", "  fault → contactor open max meanwhile", inst.faultMax, 100),
+      msMetric("auth.full100k.faultToOpen.p99Ms", "  fault → contactor open p99 meanwhile", inst.faultP99, 5),
+      msMetric("auth.full100k.faultToOpen.maxMs", "  fault → contactor open max meanwhile", inst.faultMax, 100),
     ];
   },
 };

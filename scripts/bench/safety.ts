@@ -9,7 +9,7 @@ import { silentLogger } from "../../src/app/log.js";
 import { ChargeController } from "../../src/services/charge-controller.js";
 import { durably, openDb } from "../../src/store/db.js";
 import { Outbox } from "../../src/store/outbox.js";
-import { type BenchMetric, type BenchSuite, percentile } from "./types.js";
+import { type BenchMetric, type BenchSuite, percentile, msMetric } from "./types.js";
 
 /**
  * Fault → contactor-open latency on the real controller, while the store is busy writing.
@@ -158,23 +158,16 @@ export const suite: BenchSuite = {
   name: "safety",
   async run(): Promise<BenchMetric[]> {
     const r = await measureFaultLatency({ perKind: 240, busy: true });
-    const ms = (id: string, label: string, value: number, target?: number): BenchMetric => ({
-      id,
-      label,
-      value,
-      unit: "ms",
-      ...(target !== undefined ? { target: { value: target, better: "lower" as const } } : {}),
-    });
     const metrics: BenchMetric[] = [
       { id: "safety.faults", label: "faults injected (5 kinds, store busy)", value: r.all.length, unit: "faults" },
       { id: "safety.storeRows", label: "rows written by the store meanwhile", value: r.rows, unit: "rows" },
-      ms("safety.faultToOpen.p50Ms", "fault → contactor open p50", percentile(r.all, 50)),
-      ms("safety.faultToOpen.p99Ms", "fault → contactor open p99", percentile(r.all, 99), 5),
-      ms("safety.faultToOpen.maxMs", "fault → contactor open max", Math.max(...r.all), 100),
-      ms("safety.dispatch.p99Ms", "driver event → contactor open p99 (software path)", percentile(r.dispatch, 99)),
+      msMetric("safety.faultToOpen.p50Ms", "fault → contactor open p50", percentile(r.all, 50)),
+      msMetric("safety.faultToOpen.p99Ms", "fault → contactor open p99", percentile(r.all, 99), 5),
+      msMetric("safety.faultToOpen.maxMs", "fault → contactor open max", Math.max(...r.all), 100),
+      msMetric("safety.dispatch.p99Ms", "driver event → contactor open p99 (software path)", percentile(r.dispatch, 99)),
     ];
     for (const [kind, sample] of r.byKind) {
-      metrics.push(ms(`safety.faultToOpen.${kind}.p99Ms`, `  ${kind} p99`, percentile(sample, 99)));
+      metrics.push(msMetric(`safety.faultToOpen.${kind}.p99Ms`, `  ${kind} p99`, percentile(sample, 99)));
     }
     return metrics;
   },

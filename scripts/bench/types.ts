@@ -28,3 +28,8 @@ export function percentile(sample: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
 }
+
+/** A latency metric in ms, with an upper target where the issue gives one. */
+export function msMetric(id: string, label: string, value: number, target?: number): BenchMetric {
+  return { id, label, value, unit: "ms", ...(target !== undefined ? { target: { value: target, better: "lower" as const } } : {}) };
+}

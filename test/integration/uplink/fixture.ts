@@ -11,6 +11,7 @@ import { type Config, ConfigSchema } from "../../../src/config/schema.js";
 import { createAjv, Validator } from "../../../src/config/validate.js";
 import { type Db, openDb } from "../../../src/store/db.js";
 import { Outbox } from "../../../src/store/outbox.js";
+import { idleSnapshot } from "../../helpers/snapshot.js";
 
 /** A validated configuration for tests: defaults plus `mqtt` overrides. */
 export function testConfig(dataDir: string, mqttOverrides: Record<string, unknown>, stationId = "st-1"): Config {
@@ -23,21 +24,7 @@ export function testConfig(dataDir: string, mqttOverrides: Record<string, unknow
 /** A StationControl that records every call and changes its snapshot like the controller would. */
 export class FakeControl implements StationControl {
   readonly calls: string[] = [];
-  state: ChargeSnapshot = {
-    at: Date.now(),
-    status: "Available",
-    pilot: "A",
-    offeredA: 0,
-    dutyPct: 100,
-    contactorClosed: false,
-    authorized: false,
-    tokenId: null,
-    authorizationSource: null,
-    stopReason: null,
-    available: true,
-    faults: [],
-    vehiclePresent: false,
-  };
+  state: ChargeSnapshot = idleSnapshot(Date.now());
 
   snapshot(): ChargeSnapshot {
     return this.state;

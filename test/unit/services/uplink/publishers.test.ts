@@ -6,22 +6,9 @@ import { DiskWatch } from "../../../../src/services/uplink/disk.js";
 import { MqttRequests } from "../../../../src/services/uplink/requests.js";
 import { StatusPublisher } from "../../../../src/services/uplink/status.js";
 import { TelemetryPublisher } from "../../../../src/services/uplink/telemetry.js";
+import { idleSnapshot } from "../../../helpers/snapshot.js";
 
-const SNAP: ChargeSnapshot = {
-  at: 0,
-  status: "Available",
-  pilot: "A",
-  offeredA: 0,
-  dutyPct: 100,
-  contactorClosed: false,
-  authorized: false,
-  tokenId: null,
-  authorizationSource: null,
-  stopReason: null,
-  available: true,
-  faults: [],
-  vehiclePresent: false,
-};
+const SNAP: ChargeSnapshot = idleSnapshot();
 
 describe("StatusPublisher", () => {
   function setup() {
