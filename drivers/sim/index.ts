@@ -1,11 +1,9 @@
-import type { Clock } from "../types.js";
 import { SimContactor } from "./contactor.js";
 import { SimMeter } from "./meter.js";
 import { SimPevLink } from "./pevlink.js";
 import { SimPilot } from "./pilot.js";
 import { SimTokenReader } from "./token.js";
-import { type SimLog, SimWorld } from "./world.js";
-import type { SimVehicleConfig } from "./world-state.js";
+import { SimWorld, type SimWorldOptions } from "./world.js";
 
 export { checkSimAction, parseSimAction, SIM_ACTION_NAMES, type SimAction, type SimActionName, SimActionSchema } from "./actions.js";
 export { SimContactor } from "./contactor.js";
@@ -25,16 +23,8 @@ export { SimTokenReader } from "./token.js";
 export { type SimLog, SimWorld, type SimWorldOptions, type WorldEvent } from "./world.js";
 export { readWorldFile, type SimVehicleConfig, simWallOrigin, type WorldState, writeWorldFile } from "./world-state.js";
 
-export interface SimHardwareOptions {
-  readonly clock: Clock;
-  readonly vehicle: SimVehicleConfig;
-  readonly nominalVoltageV: number;
-  /** The board's phases (supply and meter); default 3. */
-  readonly phases?: 1 | 3;
-  /** Where the simulated hardware keeps its state across restarts; none = in memory. */
-  readonly worldFile?: string;
-  readonly log?: SimLog;
-}
+/** What the simulated board needs: the world's options (the file-write throttle keeps its default). */
+export type SimHardwareOptions = Omit<SimWorldOptions, "realNow">;
 
 /** The simulated board: the world and a driver for each hardware interface, sharing one clock. */
 export interface SimHardware {
