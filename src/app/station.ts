@@ -304,7 +304,13 @@ export class Station {
   /** Contactor open first, then flush and release everything. Never throws. */
   async stop(): Promise<void> {
     this.controller.stop();
-    if (!this.started) return;
+    if (!this.started) {
+      // A start that failed half-way: release what it opened, keep nothing else running.
+      for (const u of this.unsubscribe.splice(0)) u();
+      await this.drivers.contactor?.stop().catch(() => undefined);
+      if (this.db?.open) this.db.close();
+      return;
+    }
     this.started = false;
     const { log } = this.opts;
     for (const u of this.unsubscribe.splice(0)) u();

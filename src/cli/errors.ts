@@ -14,7 +14,8 @@ export function reportError(err: unknown): number {
     process.stderr.write(`evsed: ${err.message}\n`);
     return EXIT.usage;
   }
-  const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  // A runtime failure names its device or cause in the message; the stack only helps a developer.
+  const msg = err instanceof Error ? (process.env.EVSED_DEBUG ? (err.stack ?? err.message) : err.message) : String(err);
   process.stderr.write(`evsed: ${msg}\n`);
   return EXIT.failure;
 }
