@@ -51,6 +51,9 @@ export interface IntervalQuery {
   readonly limit?: number;
 }
 
+/** The `meta` key holding the idle cursor. */
+const IDLE_CURSOR_KEY = "metering.idleCursor";
+
 /** Typed access to `intervals` and `interval_cursor`. Callers own the transactions. */
 export class IntervalsRepo {
   private readonly stmts;
@@ -65,7 +68,7 @@ export class IntervalsRepo {
            @flags, @seq)`,
       ),
       forSession: db.prepare("SELECT * FROM intervals WHERE session_id = ? ORDER BY start_ms"),
-      lastEnd: db.prepare("SELECT max(start_ms + duration_s * 1000) AS e FROM intervals WHERE session_id = ?"),
+      lastEnd: db.prepare("SELECT max(start_ms + duration_s * 1000) AS e FROM intervals WHERE session_id IS ?"),
       list: db.prepare(
         `SELECT * FROM intervals WHERE (@session IS NULL OR session_id = @session OR session_id LIKE @prefix) AND start >= @since
          ORDER BY start_ms, id LIMIT @limit`,
@@ -75,6 +78,9 @@ export class IntervalsRepo {
         "INSERT INTO interval_cursor (session_id, state) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE SET state = excluded.state",
       ),
       deleteCursor: db.prepare("DELETE FROM interval_cursor WHERE session_id = ?"),
+      idleCursor: db.prepare("SELECT value FROM meta WHERE key = ?"),
+      putIdleCursor: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      deleteIdleCursor: db.prepare("DELETE FROM meta WHERE key = ?"),
     };
   }
 
@@ -86,8 +92,8 @@ export class IntervalsRepo {
     return this.stmts.forSession.all(sessionId) as IntervalRow[];
   }
 
-  /** End (ms) of the session's last closed interval, or null. */
-  lastEnd(sessionId: string): number | null {
+  /** End (ms) of the session's last closed interval (`null`: of the last idle interval), or null. */
+  lastEnd(sessionId: string | null): number | null {
     return (this.stmts.lastEnd.get(sessionId) as { e: number | null }).e;
   }
 
@@ -112,5 +118,22 @@ export class IntervalsRepo {
 
   deleteCursor(sessionId: string): void {
     this.stmts.deleteCursor.run(sessionId);
+  }
+
+  /**
+   * The idle cursor (intervals recorded while no session is open). Kept in `meta`, because
+   * `interval_cursor` rows belong to a session; same state, same transactions as a session's cursor.
+   */
+  idleCursor(): Cursor | null {
+    const row = this.stmts.idleCursor.get(IDLE_CURSOR_KEY) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as Cursor) : null;
+  }
+
+  putIdleCursor(cursor: Cursor): void {
+    this.stmts.putIdleCursor.run(IDLE_CURSOR_KEY, JSON.stringify(cursor));
+  }
+
+  deleteIdleCursor(): void {
+    this.stmts.deleteIdleCursor.run(IDLE_CURSOR_KEY);
   }
 }

@@ -18,6 +18,10 @@ export const MeteringSection = Type.Object(
       default: 60,
       description: "The meter counts as lost after failing this long during a session: no incentive, billed to the premise.",
     }),
+    idleIntervals: Type.Boolean({
+      default: false,
+      description: "Also record intervals while no session is open (no session ID, flagged `idle`).",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

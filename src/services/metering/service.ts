@@ -20,6 +20,7 @@ import type { Outbox } from "../../store/outbox.js";
 import type { SessionRow, SessionsRepo } from "../../store/sessions-repo.js";
 import type { EventRecorder } from "../events.js";
 import { ClockWatch } from "./clock-watch.js";
+import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
 import { buildSdr } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 import { IntervalWriter } from "./writer.js";
@@ -58,10 +59,13 @@ export interface MeteringDeps {
  *   onto the corrected timeline. A synchronized clock stepping back holds the open interval until its
  *   end comes round again; stepping forward closes it and fills the skipped intervals with 0 Wh
  *   (`clockStepped`). Every change is an event `clock`. No interval is ever negative or stamped twice.
+ * - `metering.idleIntervals`: without a session the same cursor runs with no session ID (`idle.ts`),
+ *   handed over at the session's start register and resumed from its stop register.
  */
 export class MeteringService {
   private readonly writer: IntervalWriter;
   private readonly watch: ClockWatch;
+  private readonly idle: IdleIntervals;
   private readonly unsubscribe: (() => void)[] = [];
   private sessionId: string | null = null;
   private cursor: Cursor | null = null;
@@ -76,12 +80,15 @@ export class MeteringService {
   constructor(private readonly deps: MeteringDeps) {
     this.writer = new IntervalWriter({ ...deps, now: () => deps.clock.now() });
     this.watch = new ClockWatch(deps.clock);
+    this.idle = new IdleIntervals(deps);
   }
 
   start(): void {
     const { bus, sessions, stationId } = this.deps;
+    if (!this.idle.enabled()) this.deps.repo.deleteIdleCursor();
     const open = sessions.findOpen(stationId);
     if (open) this.follow(open.id);
+    else this.ensureCursor();
     this.unsubscribe.push(
       bus.on("session", (e) => {
         if (e.kind === "started") this.guard(() => this.follow(e.session.id));
@@ -101,7 +108,7 @@ export class MeteringService {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
-  /** The open interval's end, or null without an open session: where a setting change takes effect. */
+  /** The open interval's end (a session's, or the idle one's), else null: where a setting change takes effect. */
   nextBoundary(): number | null {
     return this.cursor?.open.endMs ?? null;
   }
@@ -167,6 +174,8 @@ export class MeteringService {
     const sdr = buildSdr(row, repo.forSession(row.id), c, ctx);
     this.sessionId = null;
     this.cursor = null;
+    // Idle recording resumes from the registers the session closed at.
+    if (c && this.idle.enabled()) this.save(this.idle.open(c.open.anchor), true);
     return { sdr };
   }
 
@@ -181,6 +190,7 @@ export class MeteringService {
   /** Take up `sessionId`: its saved cursor, or a new one from its start register. */
   private follow(sessionId: string): void {
     if (this.sessionId !== sessionId) {
+      this.handOverIdle(sessionId);
       this.sessionId = sessionId;
       this.cursor = null;
       this.lost = false;
@@ -192,9 +202,28 @@ export class MeteringService {
     this.ensureCursor();
   }
 
+  /** Plug-in: close the idle cursor (if any, even one left by a crash) at the session's start registers. */
+  private handOverIdle(sessionId: string): void {
+    const { repo, sessions } = this.deps;
+    const idle = repo.idleCursor();
+    const row = idle ? sessions.get(sessionId) : undefined;
+    if (!idle || !row) return;
+    const start = { atMs: Date.parse(row.plugged_at), importWh: row.start_register_wh, exportWh: row.start_export_wh };
+    const closed = this.idle.handOver(idle, start, BOUNDARY_TOLERANCE_MS);
+    this.commit(() => {
+      this.writer.write(IDLE_OWNER, closed, false);
+      repo.deleteIdleCursor();
+    });
+    this.cursor = null;
+  }
+
   private ensureCursor(): void {
     const { repo, sessions, clock, settings } = this.deps;
-    if (this.cursor || !this.sessionId) return;
+    if (this.cursor) return;
+    if (!this.sessionId) {
+      if (this.idle.enabled()) this.cursor = repo.idleCursor();
+      return;
+    }
     const saved = repo.cursor(this.sessionId);
     if (saved) {
       this.cursor = saved;
@@ -220,6 +249,7 @@ export class MeteringService {
     const c = this.cursor;
     if (!c) {
       this.lastGood = r;
+      if (!this.sessionId && this.idle.enabled()) this.save(this.idle.open(r), false);
       return;
     }
     if (this.lost) {
@@ -232,7 +262,7 @@ export class MeteringService {
       this.save({ ...c, open: rebaseline(c.open, this.lastGood, r) }, false);
       this.lastGood = r;
       this.deps.events.record("meterRegisterReset", { sessionId: this.sessionId, fromWh: ref.importWh, toWh: r.importWh });
-      this.deps.flagSession("registerReset");
+      if (this.sessionId) this.deps.flagSession("registerReset");
       return;
     }
     this.lastGood = r;
@@ -262,10 +292,10 @@ export class MeteringService {
   }
 
   private writeClosed(closed: readonly ClosedInterval[], next: Cursor): void {
-    const session = this.deps.sessions.get(this.sessionId as string);
+    const session = this.sessionId ? this.deps.sessions.get(this.sessionId) : IDLE_OWNER;
     if (!session) return;
     this.commit(() => {
-      this.writer.write(session, closed, next.billedToPremise);
+      this.writer.write(session, session.id ? closed : markIdle(closed), next.billedToPremise);
       this.save(next, true);
     });
     for (const c of closed) {
@@ -276,7 +306,7 @@ export class MeteringService {
 
   private onMeterError(): void {
     const c = this.cursor;
-    if (!c || this.lost) return;
+    if (!c || this.lost || !this.sessionId) return;
     const mono = this.deps.clock.monotonic();
     this.failingSince ??= mono;
     if (mono - this.failingSince < this.deps.settings.meterLossMs()) return;
@@ -319,7 +349,7 @@ export class MeteringService {
     const clockShiftMs = c.clockShiftMs + change.deltaMs;
     const lengthS = settings.intervalS();
     if (!change.wasSynced) {
-      const notBefore = repo.lastEnd(this.sessionId as string) ?? Number.NEGATIVE_INFINITY;
+      const notBefore = repo.lastEnd(this.sessionId) ?? Number.NEGATIVE_INFINITY;
       const carry = [...new Set([...c.carry, "clockUnsynced"])];
       this.save({ ...c, open: shiftOpen(c.open, change.deltaMs, lengthS, notBefore), carry, clockShiftMs }, false);
     } else if (change.deltaMs < 0) {
@@ -345,7 +375,8 @@ export class MeteringService {
 
   private save(next: Cursor, inTransaction: boolean): void {
     this.cursor = next;
-    const write = () => this.deps.repo.putCursor(this.sessionId as string, this.cursorNow() as Cursor);
+    const id = this.sessionId;
+    const write = () => (id ? this.deps.repo.putCursor(id, this.cursorNow() as Cursor) : this.deps.repo.putIdleCursor(next));
     if (inTransaction) write();
     else this.deps.db.transaction(write)();
   }

@@ -70,6 +70,11 @@ export class MeteringSettings {
     return this.config.premiseId ?? null;
   }
 
+  /** Whether intervals are also recorded while no session is open (`metering.idleIntervals`). */
+  idleIntervals(): boolean {
+    return this.config.metering.idleIntervals;
+  }
+
   meterLossMs(): number {
     return this.config.metering.meterLossS * 1000;
   }

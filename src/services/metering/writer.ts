@@ -4,6 +4,7 @@ import { isoSeconds } from "../../core/time.js";
 import type { IntervalsRepo, NewInterval } from "../../store/intervals-repo.js";
 import type { Outbox } from "../../store/outbox.js";
 import type { SessionRow } from "../../store/sessions-repo.js";
+import type { IdleOwner } from "./idle.js";
 import { intervalPayload } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 
@@ -22,8 +23,11 @@ export class IntervalWriter {
     },
   ) {}
 
-  /** Rate and store `closed` for `session`; a session billed to the premise gets no program. */
-  write(session: SessionRow, closed: readonly ClosedInterval[], billedToPremise: boolean): void {
+  /**
+   * Rate and store `closed` for `session` (an idle owner: no session, no PEV); a session billed to the
+   * premise gets no program.
+   */
+  write(session: Pick<SessionRow, "id" | "pev_id"> | IdleOwner, closed: readonly ClosedInterval[], billedToPremise: boolean): void {
     const { repo, outbox, settings, stationId } = this.deps;
     const createdAt = isoSeconds(this.deps.now());
     for (const c of closed) {
