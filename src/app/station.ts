@@ -158,9 +158,10 @@ export class Station {
         log: log.child({ component: "meter" }),
         pollIntervalMs: this.opts.meterPollMs ?? 1000,
       });
+    const sessionsRepo = new SessionsRepo(this.db);
     this.sessions = new SessionService({
       db: this.db,
-      repo: new SessionsRepo(this.db),
+      repo: sessionsRepo,
       outbox: this.outbox,
       events: this.events,
       bus: this.bus,
@@ -175,7 +176,6 @@ export class Station {
       onClosing: (row) => this.metering.sessionClosing(row),
       attribution: attributionOf,
     });
-    const sessionsRepo = new SessionsRepo(this.db);
     const settings = new MeteringSettings(config, this.meta, () => {
       const id = this.sessions.current()?.id;
       const a = id ? attributionOf(id) : null;
