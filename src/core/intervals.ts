@@ -259,3 +259,39 @@ export function stepForward(
   const mark = (c: ClosedInterval): ClosedInterval => ({ ...c, flags: withFlags(c.flags, ["clockStepped"]) });
   return { closed: [...first.closed, ...rest.closed].map(mark), open: flagOpen(rest.open, ["clockStepped"]) };
 }
+
+/**
+ * Lay `old` (one owner's intervals, contiguous, in order) on the grid again over `[fromMs, toMs)`: a clock
+ * correction, where `fromMs`/`toMs` are the span's true ends. The energy and the end registers stay
+ * exactly the same; it is shared by time (intervals that got a share of a split are flagged `estimated`),
+ * and every new interval keeps the old intervals' flags (bar `estimated`) plus `extra`. The first starts
+ * no earlier than `notBeforeMs` (the owner's last interval already on the grid).
+ */
+export function regrid(
+  old: readonly ClosedInterval[],
+  span: { readonly fromMs: number; readonly toMs: number; readonly notBeforeMs?: number },
+  lengthS: number,
+  extra: readonly string[],
+): ClosedInterval[] {
+  const last = old[old.length - 1];
+  if (!last) return [];
+  const importWh = old.reduce((a, c) => a + c.importWh, 0);
+  const exportWh = old.reduce((a, c) => a + c.exportWh, 0);
+  const flags = withFlags(
+    old.flatMap((c) => c.flags).filter((f) => f !== "estimated"),
+    extra,
+  );
+  // Across a register reset (`registerReset`) the registers do not chain; they are then counted from
+  // where the energy fits, never below zero, and the flag says so.
+  const endImport = Math.max(last.endImportWh, importWh);
+  const endExport = Math.max(last.endExportWh, exportWh);
+  const begin = { atMs: span.fromMs, importWh: endImport - importWh, exportWh: endExport - exportWh };
+  const open = openAt(begin, lengthS, flags, span.notBeforeMs);
+  const end = { atMs: Math.max(span.toMs, open.startMs), importWh: endImport, exportWh: endExport };
+  const res = advance({ ...open, anchor: { ...begin, atMs: Math.max(begin.atMs, open.startMs) } }, end, {
+    lengthS,
+    toleranceMs: 0,
+    final: true,
+  });
+  return res.closed.map((c) => ({ ...c, flags: withFlags(c.flags, flags).sort() }));
+}

@@ -1,4 +1,4 @@
-import type { OpenInterval } from "../core/intervals.js";
+import type { ClosedInterval, OpenInterval } from "../core/intervals.js";
 import type { Db } from "./db.js";
 
 /** One closed metering interval, as stored. Registers in Wh; cost in 10^-7 minor units. */
@@ -68,6 +68,8 @@ export class IntervalsRepo {
            @flags, @seq)`,
       ),
       forSession: db.prepare("SELECT * FROM intervals WHERE session_id = ? ORDER BY start_ms"),
+      bySeq: db.prepare("SELECT * FROM intervals WHERE seq = ?"),
+      deleteSeq: db.prepare("DELETE FROM intervals WHERE seq = ?"),
       lastEnd: db.prepare("SELECT max(start_ms + duration_s * 1000) AS e FROM intervals WHERE session_id IS ?"),
       list: db.prepare(
         `SELECT * FROM intervals WHERE (@session IS NULL OR session_id = @session OR session_id LIKE @prefix) AND start >= @since
@@ -90,6 +92,19 @@ export class IntervalsRepo {
 
   forSession(sessionId: string): IntervalRow[] {
     return this.stmts.forSession.all(sessionId) as IntervalRow[];
+  }
+
+  /** The intervals with these record seqs (those that exist), in time order. */
+  bySeqs(seqs: readonly number[]): IntervalRow[] {
+    return seqs
+      .map((s) => this.stmts.bySeq.get(s) as IntervalRow | undefined)
+      .filter((r): r is IntervalRow => r !== undefined)
+      .sort((a, b) => a.start_ms - b.start_ms);
+  }
+
+  /** Remove the intervals with these record seqs (replaced by a clock correction). */
+  deleteSeqs(seqs: readonly number[]): void {
+    for (const s of seqs) this.stmts.deleteSeq.run(s);
   }
 
   /** End (ms) of the session's last closed interval (`null`: of the last idle interval), or null. */
@@ -136,4 +151,19 @@ export class IntervalsRepo {
   deleteIdleCursor(): void {
     this.stmts.deleteIdleCursor.run(IDLE_CURSOR_KEY);
   }
+}
+
+/** A stored interval as the core sees it. */
+export function closedOf(row: IntervalRow): ClosedInterval {
+  return {
+    startMs: row.start_ms,
+    durationS: row.duration_s,
+    importWh: row.import_wh,
+    exportWh: row.export_wh,
+    startImportWh: row.start_register_wh,
+    endImportWh: row.end_register_wh,
+    startExportWh: row.start_export_wh,
+    endExportWh: row.end_export_wh,
+    flags: JSON.parse(row.flags) as string[],
+  };
 }

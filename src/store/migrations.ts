@@ -149,4 +149,8 @@ export const MIGRATIONS: readonly string[] = [
     limits         TEXT
   );
   `,
+  // 5: intervals found by record seq (a clock correction replaces records by seq).
+  `
+  CREATE UNIQUE INDEX intervals_seq ON intervals(seq);
+  `,
 ];

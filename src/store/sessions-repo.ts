@@ -22,6 +22,9 @@ export interface SessionRow {
   readonly flags: string;
 }
 
+/** The timestamps of a session row that the ledger stamps from the wall clock. */
+export type StampField = "plugged_at" | "started_at" | "ended_at";
+
 export interface SessionQuery {
   readonly limit?: number;
   /** ISO time: sessions plugged in at or after it. */
@@ -54,6 +57,10 @@ export class SessionsRepo {
            last_register_wh = coalesce(@stop_register_wh, last_register_wh), last_export_wh = coalesce(@stop_export_wh, last_export_wh),
            energy_wh = @energy_wh, export_wh = @export_wh, stop_reason = @stop_reason, flags = @flags
          WHERE id = @id AND ended_at IS NULL`,
+      ),
+      restamp: db.prepare(
+        `UPDATE sessions SET plugged_at = coalesce(@plugged_at, plugged_at), started_at = coalesce(@started_at, started_at),
+           ended_at = coalesce(@ended_at, ended_at), flags = @flags WHERE id = @id`,
       ),
       energy: db.prepare("UPDATE sessions SET energy_wh = ?, export_wh = ? WHERE id = ?"),
       list: db.prepare("SELECT * FROM sessions WHERE plugged_at >= ? ORDER BY plugged_at DESC, rowid DESC LIMIT ?"),
@@ -115,6 +122,17 @@ export class SessionsRepo {
   }
 
   /** Replace a closed session's energy (the interval sum, where a meter reset broke the register difference). */
+  /** Replace the given timestamps (a clock correction) and the flags. */
+  restamp(id: string, stamps: Partial<Record<StampField, string>>, flags: readonly string[]): void {
+    this.stmts.restamp.run({
+      id,
+      plugged_at: stamps.plugged_at ?? null,
+      started_at: stamps.started_at ?? null,
+      ended_at: stamps.ended_at ?? null,
+      flags: JSON.stringify(flags),
+    });
+  }
+
   setEnergy(id: string, energyWh: number, exportWh: number): void {
     this.stmts.energy.run(energyWh, exportWh, id);
   }

@@ -8,6 +8,7 @@ import {
   type OpenInterval,
   openAt,
   rebaseline,
+  regrid,
   shiftOpen,
   splitProportionally,
   stepForward,
@@ -169,3 +170,60 @@ describe("meter reset and clock changes", () => {
     expect(held.endMs).toBe(T0 + 45 * MIN);
   });
 });
+
+describe("regrid (clock correction)", () => {
+  const EPOCH = 40 * S;
+  const unsynced = (): readonly ClosedInterval[] => {
+    // A session from 00:00:40 to 00:40:40 on the unsynchronized timeline, 2,400 Wh, closed at its end.
+    const open = openAt({ atMs: EPOCH, importWh: 10_000, exportWh: 5 }, 900, ["clockUnsynced"]);
+    return advance(open, { atMs: EPOCH + 40 * MIN, importWh: 12_400, exportWh: 7 }, { ...opts, final: true }).closed;
+  };
+
+  it("lays the same energy and registers on the corrected grid, shared by time", () => {
+    const old = unsynced();
+    const from = T0 + 9 * HOUR_MS + 7 * MIN + 30 * S;
+    const next = regrid(old, { fromMs: from, toMs: from + 40 * MIN }, 900, ["clockCorrected"]);
+    expect(next.map((c) => c.startMs - T0)).toEqual([9 * HOUR_MS, 9 * HOUR_MS + 15 * MIN, 9 * HOUR_MS + 30 * MIN, 9 * HOUR_MS + 45 * MIN]);
+    expect(next.map((c) => c.importWh)).toEqual([450, 900, 900, 150]);
+    expect(next.reduce((a, c) => a + c.exportWh, 0)).toBe(2);
+    expect(next[0]?.startImportWh).toBe(10_000);
+    expect(next.at(-1)?.endImportWh).toBe(12_400);
+    for (let i = 1; i < next.length; i++) expect(next[i]?.startImportWh).toBe(next[i - 1]?.endImportWh);
+    for (const c of next) expect(c.flags).toEqual(["clockCorrected", "clockUnsynced", "estimated"]);
+  });
+
+  it("keeps one interval unsplit and unestimated when the corrected span fits in it", () => {
+    const open = openAt({ atMs: EPOCH, importWh: 0, exportWh: 0 }, 900, ["clockUnsynced"]);
+    const old = advance(open, { atMs: EPOCH + 5 * MIN, importWh: 300, exportWh: 0 }, { ...opts, final: true }).closed;
+    const next = regrid(old, { fromMs: T0 + MIN, toMs: T0 + 6 * MIN }, 900, ["clockCorrected"]);
+    expect(next).toHaveLength(1);
+    expect(next[0]).toMatchObject({ startMs: T0, durationS: 900, importWh: 300, flags: ["clockCorrected", "clockUnsynced"] });
+  });
+
+  it("keeps the energy of a register reset and never starts before the owner's last interval", () => {
+    const old: ClosedInterval[] = [
+      {
+        startMs: 0,
+        durationS: 900,
+        importWh: 70,
+        exportWh: 0,
+        startImportWh: 500,
+        endImportWh: 20,
+        startExportWh: 0,
+        endExportWh: 0,
+        flags: ["registerReset"],
+      },
+    ];
+    const next = regrid(old, { fromMs: T0 + 2 * MIN, toMs: T0 + 20 * MIN, notBeforeMs: T0 + 15 * MIN }, 900, []);
+    expect(next[0]?.startMs).toBe(T0 + 15 * MIN);
+    expect(next.reduce((a, c) => a + c.importWh, 0)).toBe(70);
+    expect(next.every((c) => c.importWh >= 0 && c.startImportWh >= 0 && c.flags.includes("registerReset"))).toBe(true);
+    for (const c of next) expect(c.endImportWh - c.startImportWh).toBe(c.importWh);
+  });
+
+  it("returns nothing for nothing", () => {
+    expect(regrid([], { fromMs: T0, toMs: T0 + MIN }, 900, [])).toEqual([]);
+  });
+});
+
+const HOUR_MS = 3_600_000;
