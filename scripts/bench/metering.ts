@@ -118,6 +118,7 @@ async function child(dir: string, hours: number, intervalS: number): Promise<voi
     settings: new MeteringSettings(config, new MetaRepo(db)),
     stationId: "bench-1",
     flagSession: (f) => sessions.addFlag(f),
+    recordCorrected: (row, extra) => sessions.recordCorrected(row, extra),
     notify: () => {},
   });
   sessions.start();

@@ -175,6 +175,7 @@ export class Station {
       cleanShutdown,
       onClosing: (row) => this.metering.sessionClosing(row),
       attribution: attributionOf,
+      stamped: (id, field, wallMs) => this.metering.stamped(id, field, wallMs),
     });
     const settings = new MeteringSettings(config, this.meta, () => {
       const id = this.sessions.current()?.id;
@@ -193,6 +194,7 @@ export class Station {
       settings,
       stationId,
       flagSession: (flag) => this.sessions.addFlag(flag),
+      recordCorrected: (row, extra) => this.sessions.recordCorrected(row, extra),
       notify,
     });
     this.safety = new SafetySupervisor({

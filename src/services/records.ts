@@ -9,6 +9,8 @@ export interface RecordContext {
 }
 
 export type SessionEventName = "started" | "updated" | "ended";
+/** `corrected`: the session's times were corrected after the clock's first synchronization. */
+export type SessionRecordEvent = SessionEventName | "corrected";
 
 /** Energy of a session so far: register difference, never negative, never integrated power. */
 export function sessionEnergy(row: SessionRow): { energyWh: number; exportWh: number; registerWh: number | null } {
@@ -27,7 +29,7 @@ export function sessionEnergy(row: SessionRow): { energyWh: number; exportWh: nu
  */
 export function sessionPayload(
   seq: number,
-  event: SessionEventName,
+  event: SessionRecordEvent,
   row: SessionRow,
   ctx: RecordContext,
   attr: SessionAttribution | null = null,

@@ -9,7 +9,7 @@ import { isoSeconds } from "../core/time.js";
 import type { SessionAttribution } from "../store/binding-repo.js";
 import { type Db, durably } from "../store/db.js";
 import type { Outbox } from "../store/outbox.js";
-import type { SessionRow, SessionsRepo } from "../store/sessions-repo.js";
+import type { SessionRow, SessionsRepo, StampField } from "../store/sessions-repo.js";
 import type { EventRecorder } from "./events.js";
 import type { MeterPoller } from "./meter-poller.js";
 import { type RecordContext, type SessionEventName, sessionEnergy, sessionPayload } from "./records.js";
@@ -59,6 +59,8 @@ export class SessionService {
       readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
       /** How a session is attributed (binding, account, program, offline authorization); records carry it. */
       readonly attribution?: (sessionId: string) => SessionAttribution | null;
+      /** Told of every wall-clock stamp just after its commit (the metering service corrects them at the clock's first sync). */
+      readonly stamped?: (sessionId: string, field: StampField, wallMs: number) => void;
     },
   ) {}
 
@@ -92,13 +94,25 @@ export class SessionService {
   /** Add a flag to the open session (e.g. meterUnavailable), queued behind the other ledger writes. */
   addFlag(flag: string): void {
     this.enqueue(() => {
-      const row = this.open;
+      const row = this.open && this.deps.repo.get(this.open.id);
       if (!row) return;
       const flags: string[] = JSON.parse(row.flags);
       if (flags.includes(flag)) return;
       this.deps.repo.setFlags(row.id, [...flags, flag]);
       this.open = this.deps.repo.get(row.id);
     });
+  }
+
+  /**
+   * Append a `session` record with event `corrected` for `row` (times corrected after the clock's first
+   * sync), plus `extra`. Call inside the transaction that corrected the row.
+   */
+  recordCorrected(row: SessionRow, extra: Record<string, unknown>): void {
+    if (this.open?.id === row.id) this.open = row;
+    this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => ({
+      ...sessionPayload(seq, "corrected", row, this.deps.ctx, this.deps.attribution?.(row.id) ?? null),
+      ...extra,
+    }));
   }
 
   /** Resolves when every queued commit is done (tests and shutdown). */
@@ -159,6 +173,7 @@ export class SessionService {
     if (this.open) return;
     const { db, repo, ctx, clock } = this.deps;
     const id = randomUUID();
+    const pluggedMs = clock.now();
     const flags: string[] = [];
     if (!clock.isSynced()) flags.push("clockUnsynced");
     if (!reading) flags.push("meterUnavailable");
@@ -166,7 +181,7 @@ export class SessionService {
       repo.insert({
         id,
         station_id: ctx.stationId,
-        plugged_at: isoSeconds(clock.now()),
+        plugged_at: isoSeconds(pluggedMs),
         start_register_wh: reading?.importWh ?? null,
         start_export_wh: reading?.exportWh ?? null,
         flags,
@@ -174,6 +189,7 @@ export class SessionService {
       this.open = repo.get(id);
       this.appendRecord("started");
     });
+    this.deps.stamped?.(id, "plugged_at", pluggedMs);
     this.deps.log.info({ sessionId: id, startRegisterWh: reading?.importWh ?? null }, "session started");
     this.emit("started");
   }
@@ -182,10 +198,12 @@ export class SessionService {
     const row = this.open;
     if (!row || row.authorized === 1) return;
     const { db, repo, clock } = this.deps;
+    const atMs = clock.now();
     db.transaction(() => {
-      repo.authorize(row.id, tokenId, isoSeconds(clock.now()));
+      repo.authorize(row.id, tokenId, isoSeconds(atMs));
       this.open = repo.get(row.id);
     })();
+    if (this.open?.started_at === isoSeconds(atMs)) this.deps.stamped?.(row.id, "started_at", atMs);
     this.deps.log.info({ sessionId: row.id, tokenId: maskId(tokenId) }, "session authorized");
   }
 
@@ -199,9 +217,10 @@ export class SessionService {
   private async close(reason: StopReason): Promise<void> {
     if (!this.open) return;
     const reading = await this.freshReading();
-    const row = this.open;
+    const row = this.open && this.deps.repo.get(this.open.id);
     if (!row) return;
     const { db, repo, clock } = this.deps;
+    const endedMs = clock.now();
     const flags: string[] = JSON.parse(row.flags);
     const stopRegister = reading?.importWh ?? row.last_register_wh;
     const stopExport = reading?.exportWh ?? row.last_export_wh;
@@ -213,10 +232,11 @@ export class SessionService {
       energy = 0;
     }
     const exportWh = row.start_export_wh !== null && stopExport !== null ? Math.max(0, stopExport - row.start_export_wh) : null;
+    let closed = false;
     durably(db, () => {
-      const closed = repo.close({
+      closed = repo.close({
         id: row.id,
-        ended_at: isoSeconds(clock.now()),
+        ended_at: isoSeconds(endedMs),
         stop_register_wh: stopRegister,
         stop_export_wh: stopExport,
         energy_wh: energy,
@@ -237,6 +257,7 @@ export class SessionService {
       }
       this.appendRecord("ended", extra);
     });
+    if (closed) this.deps.stamped?.(row.id, "ended_at", endedMs);
     this.deps.log.info({ sessionId: row.id, reason, energyWh: energy }, "session ended");
     this.emit("ended");
     this.open = null;

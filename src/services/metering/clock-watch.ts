@@ -1,4 +1,6 @@
 import type { Clock } from "../../../drivers/types.js";
+import { advance, type ClosedInterval, flagOpen, openAt, shiftOpen, stepForward } from "../../core/intervals.js";
+import type { Cursor } from "../../store/intervals-repo.js";
 
 /** A change of the wall clock seen between two observations. */
 export interface ClockChange {
@@ -43,4 +45,50 @@ export class ClockWatch {
     this.synced = synced;
     return change;
   }
+}
+
+/** Where a cursor goes after a clock change: its next state and the intervals to write (carry applied). */
+export interface ClockFollow {
+  readonly next: Cursor;
+  readonly closed: readonly ClosedInterval[];
+}
+
+/**
+ * Where a metering cursor goes when the wall clock moved by `change.deltaMs` (≠ 0), now at `nowMs` (pure).
+ * - Not synchronized before: the open interval moves onto the new timeline (`shiftOpen`), never before
+ *   `notBeforeMs` (the owner's last closed interval), and stays flagged `clockUnsynced`.
+ * - Synchronized, stepping back: the open interval is held (`clockStepped`) until its end comes round.
+ * - Synchronized, stepping forward: it closes at once at `regs` and the skipped intervals get 0 Wh
+ *   (`stepForward`). A step longer than `maxGapMs` is not filled: the open interval closes at its end and
+ *   the present one opens (`clockStepped`), as for a meter silent that long.
+ * `clockShiftMs` (what the session data record adds to the plug-in time) grows by the step, unless
+ * `replugged`: the session's stamps were just corrected onto this timeline.
+ */
+export function followClockChange(
+  c: Cursor,
+  change: ClockChange,
+  ctx: {
+    readonly nowMs: number;
+    readonly lengthS: number;
+    readonly notBeforeMs: number;
+    readonly regs: { readonly importWh: number; readonly exportWh: number };
+    readonly replugged: boolean;
+    readonly maxGapMs: number;
+  },
+): ClockFollow {
+  const clockShiftMs = ctx.replugged ? 0 : c.clockShiftMs + change.deltaMs;
+  const { lengthS } = ctx;
+  if (!change.wasSynced) {
+    const carry = [...new Set([...c.carry, "clockUnsynced"])];
+    return { next: { ...c, open: shiftOpen(c.open, change.deltaMs, lengthS, ctx.notBeforeMs), carry, clockShiftMs }, closed: [] };
+  }
+  if (change.deltaMs < 0) return { next: { ...c, open: flagOpen(c.open, ["clockStepped"]), clockShiftMs }, closed: [] };
+  const carried = (xs: readonly ClosedInterval[]) => xs.map((x) => ({ ...x, flags: [...new Set([...x.flags, ...c.carry])] }));
+  if (change.deltaMs > ctx.maxGapMs) {
+    const res = advance(flagOpen(c.open, ["clockStepped"]), { ...ctx.regs, atMs: c.open.endMs }, { lengthS, toleranceMs: 0 });
+    const open = openAt({ ...ctx.regs, atMs: ctx.nowMs }, lengthS, ["clockStepped"], res.open.startMs);
+    return { next: { ...c, open, carry: [], clockShiftMs }, closed: carried(res.closed) };
+  }
+  const res = stepForward(c.open, ctx.regs, ctx.nowMs, lengthS);
+  return { next: { ...c, open: res.open, carry: [], clockShiftMs }, closed: carried(res.closed) };
 }

@@ -3,6 +3,7 @@ import { priceFromE4, roundMinor } from "../../core/tariff.js";
 import { isoSeconds } from "../../core/time.js";
 import type { Cursor, IntervalRow } from "../../store/intervals-repo.js";
 import type { SessionRow } from "../../store/sessions-repo.js";
+import type { MeteringSettings } from "./settings.js";
 
 /** The `interval` payload (docs/schemas/interval.schema.json). */
 export function intervalPayload(stationId: string, row: Omit<IntervalRow, "id">): Record<string, unknown> {
@@ -37,6 +38,17 @@ export interface SdrContext {
   readonly program: string | null;
   /** Price (priceE4) at which an interval is billed to the premise, by interval start. */
   premisePriceE4(startMs: number): number;
+}
+
+/** The SDR context from the metering settings now. */
+export function sdrContext(settings: MeteringSettings, stationId: string): SdrContext {
+  return {
+    stationId,
+    premiseId: settings.premiseId(),
+    account: settings.account(),
+    program: settings.program(),
+    premisePriceE4: (ms: number) => settings.tariffAt(ms).rate(ms, true).priceE4,
+  };
 }
 
 /**

@@ -9,19 +9,19 @@ import {
   openAt,
   type RegisterReading,
   rebaseline,
-  shiftOpen,
-  stepForward,
 } from "../../core/intervals.js";
 import type { TariffSpec } from "../../core/tariff.js";
 import { isoSeconds } from "../../core/time.js";
 import { type Db, durably } from "../../store/db.js";
-import type { Cursor, IntervalsRepo } from "../../store/intervals-repo.js";
+import type { Cursor, IntervalRow, IntervalsRepo } from "../../store/intervals-repo.js";
 import type { Outbox } from "../../store/outbox.js";
-import type { SessionRow, SessionsRepo } from "../../store/sessions-repo.js";
+import type { SessionRow, SessionsRepo, StampField } from "../../store/sessions-repo.js";
 import type { EventRecorder } from "../events.js";
-import { ClockWatch } from "./clock-watch.js";
+import { ChargingTime } from "./charging-time.js";
+import { ClockWatch, followClockChange } from "./clock-watch.js";
+import { PreSyncCorrection } from "./correction.js";
 import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
-import { buildSdr } from "./records.js";
+import { buildSdr, sdrContext } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 import { IntervalWriter } from "./writer.js";
 
@@ -43,6 +43,8 @@ export interface MeteringDeps {
   readonly stationId: string;
   /** Add a flag to the open session; the session ledger owns the row. */
   flagSession(flag: string): void;
+  /** Append a `session` record with event `corrected` for `row`, inside the caller's transaction (the ledger's format). */
+  recordCorrected(row: SessionRow, extra: Record<string, unknown>): void;
   readonly notify: () => void;
 }
 
@@ -56,7 +58,7 @@ export interface MeteringDeps {
  *   and billed to the premise; charging is not touched. Back: event `meterRestored`.
  * - Register fell: new baseline, event `meterRegisterReset`, session flagged `registerReset`.
  * - Clock: while unsynchronized nothing closes (`clockUnsynced`); the first sync moves the open interval
- *   onto the corrected timeline. A synchronized clock stepping back holds the open interval until its
+ *   onto the corrected timeline, and corrects what this run stamped before it (`correction.ts`). A synchronized clock stepping back holds the open interval until its
  *   end comes round again; stepping forward closes it and fills the skipped intervals with 0 Wh
  *   (`clockStepped`). Every change is an event `clock`. No interval is ever negative or stamped twice.
  * - `metering.idleIntervals`: without a session the same cursor runs with no session ID (`idle.ts`),
@@ -66,14 +68,14 @@ export class MeteringService {
   private readonly writer: IntervalWriter;
   private readonly watch: ClockWatch;
   private readonly idle: IdleIntervals;
+  private readonly correction: PreSyncCorrection;
   private readonly unsubscribe: (() => void)[] = [];
   private sessionId: string | null = null;
   private cursor: Cursor | null = null;
   private lastGood: RegisterReading | null = null;
   private failingSince: number | null = null;
   private lost = false;
-  private chargingSince: number | null = null;
-  private chargingMs = 0;
+  private readonly charging: ChargingTime;
   private vehicleWh: number | null = null;
   private inClosingTx = false;
 
@@ -81,6 +83,18 @@ export class MeteringService {
     this.writer = new IntervalWriter({ ...deps, now: () => deps.clock.now() });
     this.watch = new ClockWatch(deps.clock);
     this.idle = new IdleIntervals(deps);
+    this.charging = new ChargingTime(deps.clock);
+    this.correction = new PreSyncCorrection({
+      ...deps,
+      writer: this.writer,
+      sdr: (row, intervals, cursor) => this.sdrOf(row, intervals, cursor),
+      recordCorrected: (row, extra) => deps.recordCorrected(row, extra),
+    });
+  }
+
+  /** The ledger stamped `field` of a session with wall time `wallMs`: remembered until the clock is synchronized. */
+  stamped(sessionId: string, field: StampField, wallMs: number): void {
+    this.correction.stamp(sessionId, field, wallMs);
   }
 
   start(): void {
@@ -97,7 +111,7 @@ export class MeteringService {
         this.guard(() => this.onReading({ atMs: at, importWh: reading.importWh, exportWh: reading.exportWh })),
       ),
       bus.on("meterError", () => this.guard(() => this.onMeterError())),
-      bus.on("charge", (s) => this.onContactor(s.contactorClosed)),
+      bus.on("charge", (s) => this.charging.contactor(s.contactorClosed)),
       bus.on("pev", (e) => {
         if (e.kind === "energy") this.vehicleWh = e.vehicleEnergyWh;
       }),
@@ -149,34 +163,39 @@ export class MeteringService {
     }
   }
 
-  private closeSession(row: SessionRow): Record<string, unknown> {
-    const { repo, clock, settings } = this.deps;
+  private closeSession(closing: SessionRow): Record<string, unknown> {
+    const { repo, clock, sessions } = this.deps;
     this.checkClock();
+    // The check may have corrected the row's times (the clock's first sync).
+    const row = sessions.get(closing.id) ?? closing;
     if (this.sessionId !== row.id) this.follow(row.id);
     let c = this.cursor;
     if (c) {
       const a = c.open.anchor;
       const stop = { importWh: row.stop_register_wh ?? -1, exportWh: row.stop_export_wh ?? a.exportWh };
-      const known = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
+      const known = this.knownRegisters(c);
       const regs = stop.importWh >= a.importWh && stop.exportWh >= a.exportWh ? stop : known;
       const reading = { atMs: Math.max(clock.now(), c.open.startMs), importWh: regs.importWh, exportWh: regs.exportWh };
       this.closeUpTo(reading, true);
       c = this.cursorNow();
       repo.deleteCursor(row.id);
+      if (c) this.correction.sessionClosed(row.id, c);
     }
-    const ctx = {
-      stationId: this.deps.stationId,
-      premiseId: settings.premiseId(),
-      account: settings.account(),
-      program: settings.program(),
-      premisePriceE4: (ms: number) => settings.tariffAt(ms).rate(ms, true).priceE4,
-    };
-    const sdr = buildSdr(row, repo.forSession(row.id), c, ctx);
+    const sdr = this.sdrOf(row, repo.forSession(row.id), c);
     this.sessionId = null;
     this.cursor = null;
     // Idle recording resumes from the registers the session closed at.
-    if (c && this.idle.enabled()) this.save(this.idle.open(c.open.anchor), true);
+    if (c && this.idle.enabled()) this.openIdle(c.open.anchor, true);
     return { sdr };
+  }
+
+  private sdrOf(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor | null): Record<string, unknown> {
+    return buildSdr(row, intervals, cursor, sdrContext(this.deps.settings, this.deps.stationId));
+  }
+
+  private openIdle(r: RegisterReading, inTransaction: boolean): void {
+    this.save(this.idle.open(r), inTransaction);
+    this.correction.idleOpened(r.atMs);
   }
 
   private guard(fn: () => void): void {
@@ -196,8 +215,7 @@ export class MeteringService {
       this.lost = false;
       this.failingSince = null;
       this.vehicleWh = null;
-      this.chargingMs = 0;
-      this.chargingSince = this.chargingSince === null ? null : this.deps.clock.monotonic();
+      this.charging.reset(0);
     }
     this.ensureCursor();
   }
@@ -211,8 +229,9 @@ export class MeteringService {
     const start = { atMs: Date.parse(row.plugged_at), importWh: row.start_register_wh, exportWh: row.start_export_wh };
     const closed = this.idle.handOver(idle, start, BOUNDARY_TOLERANCE_MS);
     this.commit(() => {
-      this.writer.write(IDLE_OWNER, closed, false);
+      const seqs = this.writer.write(IDLE_OWNER, closed, false);
       repo.deleteIdleCursor();
+      this.correction.idleClosed(seqs, start.atMs);
     });
     this.cursor = null;
   }
@@ -227,7 +246,7 @@ export class MeteringService {
     const saved = repo.cursor(this.sessionId);
     if (saved) {
       this.cursor = saved;
-      this.chargingMs = saved.chargingMs;
+      this.charging.reset(saved.chargingMs);
       this.vehicleWh = saved.vehicleEnergyWh;
       return;
     }
@@ -249,15 +268,14 @@ export class MeteringService {
     const c = this.cursor;
     if (!c) {
       this.lastGood = r;
-      if (!this.sessionId && this.idle.enabled()) this.save(this.idle.open(r), false);
+      if (!this.sessionId && this.idle.enabled()) this.openIdle(r, false);
       return;
     }
     if (this.lost) {
       this.lost = false;
       this.deps.events.record("meterRestored", { sessionId: this.sessionId });
     }
-    const a = c.open.anchor;
-    const ref = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
+    const ref = this.knownRegisters(c);
     if (r.importWh < ref.importWh || r.exportWh < ref.exportWh) {
       this.save({ ...c, open: rebaseline(c.open, this.lastGood, r) }, false);
       this.lastGood = r;
@@ -321,56 +339,54 @@ export class MeteringService {
     this.deps.log.warn({ sessionId: this.sessionId }, "meter lost during a session: charging goes on, billed to the premise");
   }
 
-  private onContactor(closed: boolean): void {
-    const mono = this.deps.clock.monotonic();
-    if (closed && this.chargingSince === null) this.chargingSince = mono;
-    if (!closed && this.chargingSince !== null) {
-      this.chargingMs += mono - this.chargingSince;
-      this.chargingSince = null;
-    }
-  }
-
   private checkClock(): void {
     const change = this.watch.observe();
     if (!change) return;
     const { clock, events, settings, repo } = this.deps;
     const now = clock.now();
     const stepS = Math.round(change.deltaMs / 1000);
+    const fixed = change.synced && this.correction.pending() ? this.correction.apply((fn) => this.commit(fn)) : null;
     events.record("clock", {
       reason: change.deltaMs === 0 ? "synced" : "step",
       fromTs: isoSeconds(now - change.deltaMs),
       toTs: isoSeconds(now),
       stepS,
       synced: change.synced,
+      ...(fixed ? { correctedSessions: fixed.sessions, correctedIntervals: fixed.intervals } : {}),
     });
     this.deps.log.info({ stepS, synced: change.synced }, "wall clock changed");
     const c = this.cursor;
-    if (!c || change.deltaMs === 0) return;
-    const clockShiftMs = c.clockShiftMs + change.deltaMs;
-    const lengthS = settings.intervalS();
-    if (!change.wasSynced) {
-      const notBefore = repo.lastEnd(this.sessionId) ?? Number.NEGATIVE_INFINITY;
-      const carry = [...new Set([...c.carry, "clockUnsynced"])];
-      this.save({ ...c, open: shiftOpen(c.open, change.deltaMs, lengthS, notBefore), carry, clockShiftMs }, false);
-    } else if (change.deltaMs < 0) {
-      this.save({ ...c, open: flagOpen(c.open, ["clockStepped"]), clockShiftMs }, false);
-    } else {
-      const a = c.open.anchor;
-      const regs = this.lastGood && this.lastGood.importWh >= a.importWh && this.lastGood.exportWh >= a.exportWh ? this.lastGood : a;
-      const res = stepForward(c.open, regs, now, lengthS);
-      this.writeClosed(
-        res.closed.map((x) => withFlags(x, c.carry)),
-        { ...c, open: res.open, carry: [], clockShiftMs },
-      );
+    if (!c) return;
+    // A session whose plug-in time was corrected is on the synchronized timeline from now on.
+    const replugged = this.sessionId !== null && fixed?.replugged.has(this.sessionId) === true;
+    if (change.deltaMs === 0) {
+      if (replugged && c.clockShiftMs !== 0) this.save({ ...c, clockShiftMs: 0 }, false);
+      return;
     }
+    const res = followClockChange(c, change, {
+      nowMs: now,
+      lengthS: settings.intervalS(),
+      notBeforeMs: repo.lastEnd(this.sessionId) ?? Number.NEGATIVE_INFINITY,
+      regs: this.knownRegisters(c),
+      replugged,
+      maxGapMs: MAX_GAP_MS,
+    });
+    if (res.closed.length > 0) this.writeClosed(res.closed, res.next);
+    else this.save(res.next, false);
+  }
+
+  /** The last good reading if it is not below the open interval's anchor, else the anchor. */
+  private knownRegisters(c: Cursor): RegisterReading {
+    const a = c.open.anchor;
+    const g = this.lastGood;
+    return g && g.importWh >= a.importWh && g.exportWh >= a.exportWh ? g : a;
   }
 
   /** The cursor with the live charging time and vehicle count. */
   private cursorNow(): Cursor | null {
     const c = this.cursor;
     if (!c) return null;
-    const running = this.chargingSince === null ? 0 : this.deps.clock.monotonic() - this.chargingSince;
-    return { ...c, chargingMs: this.chargingMs + running, vehicleEnergyWh: this.vehicleWh };
+    return { ...c, chargingMs: this.charging.totalMs(), vehicleEnergyWh: this.vehicleWh };
   }
 
   private save(next: Cursor, inTransaction: boolean): void {

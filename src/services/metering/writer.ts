@@ -25,11 +25,18 @@ export class IntervalWriter {
 
   /**
    * Rate and store `closed` for `session` (an idle owner: no session, no PEV); a session billed to the
-   * premise gets no program.
+   * premise gets no program. `extra` is added to every record (a correction's `supersedes`). Returns
+   * the records' seqs.
    */
-  write(session: Pick<SessionRow, "id" | "pev_id"> | IdleOwner, closed: readonly ClosedInterval[], billedToPremise: boolean): void {
+  write(
+    session: Pick<SessionRow, "id" | "pev_id"> | IdleOwner,
+    closed: readonly ClosedInterval[],
+    billedToPremise: boolean,
+    extra: Record<string, unknown> = {},
+  ): number[] {
     const { repo, outbox, settings, stationId } = this.deps;
     const createdAt = isoSeconds(this.deps.now());
+    const seqs: number[] = [];
     for (const c of closed) {
       const tariff = settings.tariffAt(c.startMs);
       const rate = tariff.rate(c.startMs, billedToPremise);
@@ -58,8 +65,10 @@ export class IntervalWriter {
       outbox.append("interval", createdAt, (seq) => {
         const row = { ...base, seq };
         repo.insert(row);
-        return intervalPayload(stationId, { ...row, flags: JSON.stringify(row.flags) });
+        seqs.push(seq);
+        return { ...intervalPayload(stationId, { ...row, flags: JSON.stringify(row.flags) }), ...extra };
       });
     }
+    return seqs;
   }
 }

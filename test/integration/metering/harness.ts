@@ -118,6 +118,23 @@ export function expectPayloadsValid(st: MeteringStation): number {
   return n;
 }
 
+/** An `interval` record as the tests read it. */
+export interface IntervalRecord {
+  readonly seq: number;
+  readonly sessionId: string | null;
+  readonly start: string;
+  readonly importWh: number;
+  readonly flags: string[];
+  readonly supersedes?: number[];
+}
+
+/** The interval records a consumer bills: every record, less those a later record `supersedes` (a clock correction). */
+export function currentIntervalRecords(st: MeteringStation): IntervalRecord[] {
+  const all = st.records<IntervalRecord>("interval");
+  const dropped = new Set(all.flatMap((r) => r.supersedes ?? []));
+  return all.filter((r) => !dropped.has(r.seq));
+}
+
 /** The invariants every session's intervals keep: contiguous, once each, Wh adding up to the register difference. */
 export function expectLedgerExact(st: MeteringStation, session: SessionRow): IntervalRow[] {
   const rows = st.intervals(session.id);
@@ -129,9 +146,7 @@ export function expectLedgerExact(st: MeteringStation, session: SessionRow): Int
   const sum = rows.reduce((a, r) => a + r.import_wh, 0);
   if (session.energy_wh !== null && sum !== session.energy_wh)
     throw new Error(`intervals add up to ${sum} Wh, session says ${session.energy_wh}`);
-  const records = st
-    .records<{ seq: number; sessionId: string; start: string; importWh: number }>("interval")
-    .filter((r) => r.sessionId === session.id);
+  const records = currentIntervalRecords(st).filter((r) => r.sessionId === session.id);
   if (records.length !== rows.length) throw new Error(`${records.length} interval records for ${rows.length} intervals`);
   records.forEach((r, i) => {
     const row = rows[i] as IntervalRow;

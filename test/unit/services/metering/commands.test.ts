@@ -40,6 +40,7 @@ function setup() {
     settings,
     stationId: "st-1",
     flagSession: () => {},
+    recordCorrected: () => {},
     notify: () => {},
   });
   metering.start();
