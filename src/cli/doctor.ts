@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { SerialPort } from "serialport";
-import { SystemClock } from "../../drivers/clock/system.js";
+import { SystemClock, TIMESYNC_FLAG } from "../../drivers/clock/system.js";
 import { findHeaderChip, GpioAccessError, sysfsNumber } from "../../drivers/gpio/chip.js";
 import { createGpioContactor } from "../../drivers/gpio/index.js";
 import { DEFAULT_GPIO_ROOT } from "../../drivers/gpio/port.js";
@@ -11,6 +11,7 @@ import { createSerialTokenReader } from "../../drivers/rfid/index.js";
 import type { Clock, MeterReading, TokenEvent } from "../../drivers/types.js";
 import type { Board } from "../config/board-schema.js";
 import type { Config } from "../config/schema.js";
+import { isoSeconds } from "../core/time.js";
 import { loadContext } from "./context.js";
 import { EXIT, reportError } from "./errors.js";
 import { toTable } from "./format.js";
@@ -36,7 +37,7 @@ export interface DoctorOptions {
 }
 
 /**
- * Check the hardware a board file declares, one row per check: serial ports, GPIO access and chip
+ * Check the hardware a board file declares, one row per check: serial ports, clock synchronization, GPIO access and chip
  * base, each device opened, the meter read once (values with units), the pilot controller pinged
  * (`$GV`, which changes nothing on the controller), optionally a card read. Never throws: every
  * failure is a row with a hint. Devices are opened one at a time and closed again.
@@ -69,6 +70,19 @@ export async function runDoctor(opts: DoctorOptions): Promise<{ rows: DoctorRow[
       };
     },
     () => "serial ports cannot be listed: is /dev readable?",
+  );
+
+  await check(
+    "clock",
+    async () =>
+      clock.isSynced()
+        ? { ok: true, detail: `synchronized, ${isoSeconds(clock.now())}` }
+        : {
+            ok: false,
+            detail: `not synchronized (reads ${isoSeconds(clock.now())}): records are flagged clockUnsynced until it is`,
+            hint: `evsed trusts systemd-timesyncd's ${TIMESYNC_FLAG}: enable it (timedatectl set-ntp true) and let it reach an NTP server`,
+          },
+    () => "",
   );
 
   const d = board.drivers;

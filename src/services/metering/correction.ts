@@ -12,6 +12,11 @@ import type { IntervalWriter } from "./writer.js";
 export const CLOCK_CORRECTED = "clockCorrected";
 /** A stamp that moves by no more than this is left alone (the clock was right; a sync just confirmed it). */
 const NEGLIGIBLE_MS = 2000;
+/**
+ * Sessions (and idle stretches) remembered at most: a clock that never reports synchronization (no
+ * timesyncd flag) must not grow memory without bound. The oldest are dropped and stay uncorrected.
+ */
+export const MAX_REMEMBERED = 500;
 
 export interface CorrectionDeps {
   readonly repo: IntervalsRepo;
@@ -80,11 +85,18 @@ export class PreSyncCorrection {
     const s = this.stamps.get(sessionId) ?? {};
     s[field] = this.mono(wallMs);
     this.stamps.set(sessionId, s);
+    if (this.stamps.size > MAX_REMEMBERED) {
+      const oldest = this.stamps.keys().next().value as string;
+      this.stamps.delete(oldest);
+      this.closed.delete(oldest);
+    }
   }
 
   /** A session closed before the sync, with its final cursor (charging time, vehicle count, billing). */
   sessionClosed(sessionId: string, cursor: Cursor): void {
-    if (this.active) this.closed.set(sessionId, cursor);
+    if (!this.active) return;
+    this.closed.set(sessionId, cursor);
+    if (this.closed.size > MAX_REMEMBERED) this.closed.delete(this.closed.keys().next().value as string);
   }
 
   /** An idle cursor opened before the sync, anchored at wall time `atMs` on the current timeline. */
@@ -97,6 +109,7 @@ export class PreSyncCorrection {
     if (!this.active) return;
     if (this.idleFromMono !== null && seqs.length > 0)
       this.idleBatches.push({ seqs, fromMono: this.idleFromMono, toMono: this.mono(toMs), toWall: toMs });
+    if (this.idleBatches.length > MAX_REMEMBERED) this.idleBatches.shift();
     this.idleFromMono = null;
   }
 

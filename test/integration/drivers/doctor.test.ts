@@ -4,6 +4,7 @@ import { loadMeterMap } from "../../../drivers/modbus/index.js";
 import { ModbusRtuSimulator } from "../../../drivers/modbus/simulator.js";
 import { RapiSimulator } from "../../../drivers/rapi/simulator.js";
 import { encodeRdm6300 } from "../../../drivers/rfid/index.js";
+import { SystemClock } from "../../../drivers/clock/system.js";
 import { runDoctor } from "../../../src/cli/doctor.js";
 import type { Board } from "../../../src/config/board-schema.js";
 import { type Config, ConfigSchema } from "../../../src/config/schema.js";
@@ -77,6 +78,7 @@ describe.skipIf(skip !== undefined)(`evsed doctor against simulated devices on p
         tokenReader: { type: "rdm6300", port: "/dev/x", debounceMs: 2000 },
       }),
       config: config({ pilotPort: pilotPty.a, meterPort: meterPty.a, tokenReaderPort: tokenPty.a }),
+      clock: new SystemClock(() => true),
       tokenWaitS: 20,
       listPorts: async () => [{ path: "/dev/ttyAMA0" }],
       say: () => far.write(encodeRdm6300("1A00ABCDEF")),
@@ -101,9 +103,15 @@ describe.skipIf(skip !== undefined)(`evsed doctor against simulated devices on p
           meter: { type: "modbus", model: "sdm630", unitId: 9, timeoutMs: 200, maxFailures: 3 },
         }),
         config: config({ pilotPort: pilotPty.a, meterPort: meterPty.a, gpioRoot: sysfs.root }),
+        clock: new SystemClock(() => false),
         listPorts: async () => [],
       });
       const byName = Object.fromEntries(rows.map((r) => [r.check, r]));
+      expect(byName.clock).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/not synchronized .* flagged clockUnsynced/),
+        hint: expect.stringMatching(/timesync/),
+      });
       expect(byName.gpio).toMatchObject({ ok: true, detail: "pinctrl-bcm2711 base 512; BCM 17 → 529, BCM 27 → 539" });
       expect(byName.contactor).toMatchObject({ ok: true, detail: "output open, feedback reads open" });
       expect(byName["pilot controller"]).toMatchObject({
