@@ -117,7 +117,17 @@ export class Mosquitto {
     });
   }
 
+  /** Freeze the broker (SIGSTOP): connections stay open, nothing is answered. `thaw` resumes it. */
+  freeze(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   async dispose(): Promise<void> {
+    this.thaw();
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

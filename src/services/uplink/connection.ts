@@ -17,6 +17,9 @@ export interface ConnectionListener {
 
 export type PublishCallback = (err?: Error) => void;
 
+/** Longest a clean stop waits for the broker (the `offline` PUBACK, then the in-flight ones). */
+const STOP_GRACE_MS = 2000;
+
 /** mqtt.js connack codes meaning "the broker does not speak this protocol level" (3.1.1: 1, MQTT 5: 132). */
 const UNSUPPORTED_PROTOCOL = new Set<number>([1, 132]);
 
@@ -104,16 +107,30 @@ export class UplinkConnection {
     if (!client) return;
     const wasReady = this.ready;
     this.ready = false;
+    let alive = false;
     if (client.connected) {
-      await new Promise<void>((resolve) => {
-        const timer = this.deps.clock.setTimer(2000, () => resolve());
-        client.publish(this.deps.topics.of("availability"), "offline", { qos: 1, retain: true }, () => {
+      alive = await new Promise<boolean>((resolve) => {
+        const timer = this.deps.clock.setTimer(STOP_GRACE_MS, () => resolve(false));
+        client.publish(this.deps.topics.of("availability"), "offline", { qos: 1, retain: true }, (err) => {
           timer.cancel();
-          resolve();
+          resolve(!err);
         });
       });
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // A graceful end waits for every in-flight PUBACK; on a connection that died unnoticed (broker gone,
+    // no close event yet) none comes and mqtt.js never calls back. Only a connection that just
+    // acknowledged `offline` ends gracefully, and even that at most STOP_GRACE_MS; otherwise it is cut.
+    // Unacknowledged records stay in the outbox and are sent again next run.
+    await new Promise<void>((resolve) => {
+      const timer = this.deps.clock.setTimer(STOP_GRACE_MS, () => {
+        client.stream.destroy();
+        resolve();
+      });
+      client.end(!alive, {}, () => {
+        timer.cancel();
+        resolve();
+      });
+    });
     if (wasReady) this.emit("down");
   }
 

@@ -81,6 +81,23 @@ describe.skipIf(!mosquittoAvailable())("outbox delivery through outages (Mosquit
     await waitUntil(() => store.outbox.size() === 0, "outbox empty");
   });
 
+  it("stops cleanly while a hung broker holds records in flight; they are sent on the next run", async () => {
+    store.append(200);
+    const station = await startStation();
+    await sub.waitFor(() => seqs().length >= 200, "the first records");
+    broker.freeze();
+    store.append(300);
+    station.notify();
+    // The connection looks alive but nothing is acknowledged: the stop must not wait for PUBACKs.
+    await stopStation(station);
+    broker.thaw();
+    store.reopen();
+    await startStation();
+    await sub.waitFor(() => seqs().includes(500), "seq 500", 30_000);
+    expect([...new Set(seqs())].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    await waitUntil(() => store.outbox.size() === 0, "outbox empty");
+  }, 45_000);
+
   it("sends more than 65,535 queued records, none keyed by packet id", async () => {
     const n = 70_000;
     store.append(n);
