@@ -174,6 +174,7 @@ export class Station {
       updateIntervalMs: 60_000,
       cleanShutdown,
       onClosing: (row) => this.metering.sessionClosing(row),
+      beforeClosing: () => this.metering.observeClock(),
       attribution: attributionOf,
       stamped: (id, field, wallMs) => this.metering.stamped(id, field, wallMs),
     });

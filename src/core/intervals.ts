@@ -237,8 +237,12 @@ export function flagOpen(open: OpenInterval, flags: readonly string[]): OpenInte
  */
 export function shiftOpen(open: OpenInterval, deltaMs: number, lengthS: number, notBeforeMs: number): OpenInterval {
   const anchorMs = open.anchor.atMs + deltaMs;
-  const startMs = Math.max(alignDown(open.startMs + deltaMs, lengthS), notBeforeMs);
-  return { ...open, startMs, endMs: nextBoundary(Math.max(startMs, anchorMs), lengthS), anchor: { ...open.anchor, atMs: anchorMs } };
+  // With nothing attributed before the anchor, the interval is the one holding the anchor; otherwise it
+  // keeps its own start (its energy came before the anchor). Either way it spans one slot.
+  const fresh = open.accImportWh === 0 && open.accExportWh === 0;
+  const startMs = Math.max(alignDown(fresh ? anchorMs : open.startMs + deltaMs, lengthS), notBeforeMs);
+  const endMs = fresh ? nextBoundary(Math.max(startMs, anchorMs), lengthS) : nextBoundary(startMs, lengthS);
+  return { ...open, startMs, endMs, anchor: { ...open.anchor, atMs: anchorMs } };
 }
 
 /**

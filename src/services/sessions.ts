@@ -57,6 +57,8 @@ export class SessionService {
        * is added to the `ended` record (the metering service's session data record). Must not throw.
        */
       readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
+      /** Called just before the closing transaction (the metering service notices a clock change there). */
+      readonly beforeClosing?: () => void;
       /** How a session is attributed (binding, account, program, offline authorization); records carry it. */
       readonly attribution?: (sessionId: string) => SessionAttribution | null;
       /** Told of every wall-clock stamp just after its commit (the metering service corrects them at the clock's first sync). */
@@ -108,7 +110,10 @@ export class SessionService {
    * sync), plus `extra`. Call inside the transaction that corrected the row.
    */
   recordCorrected(row: SessionRow, extra: Record<string, unknown>): void {
-    if (this.open?.id === row.id) this.open = row;
+    // The in-memory row follows once the caller's transaction has ended: committed, or rolled back.
+    queueMicrotask(() => {
+      if (this.open?.id === row.id) this.open = this.deps.repo.get(row.id) ?? this.open;
+    });
     this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => ({
       ...sessionPayload(seq, "corrected", row, this.deps.ctx, this.deps.attribution?.(row.id) ?? null),
       ...extra,
@@ -217,6 +222,7 @@ export class SessionService {
   private async close(reason: StopReason): Promise<void> {
     if (!this.open) return;
     const reading = await this.freshReading();
+    this.deps.beforeClosing?.();
     const row = this.open && this.deps.repo.get(this.open.id);
     if (!row) return;
     const { db, repo, clock } = this.deps;

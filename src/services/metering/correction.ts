@@ -79,24 +79,33 @@ export class PreSyncCorrection {
     return this.active;
   }
 
-  /** The ledger stamped `field` of `sessionId` with wall time `wallMs` (just now). */
+  /**
+   * The ledger stamped `field` of `sessionId` with wall time `wallMs` (just now). A session is followed
+   * from its plug-in (or its close, for one recovered from an earlier run); stamps of a session no longer
+   * followed (dropped by the cap) are ignored, so none is ever half corrected.
+   */
   stamp(sessionId: string, field: StampField, wallMs: number): void {
     if (!this.active) return;
-    const s = this.stamps.get(sessionId) ?? {};
-    s[field] = this.mono(wallMs);
+    const s = this.stamps.get(sessionId) ?? (field === "plugged_at" ? this.follow(sessionId) : undefined);
+    if (s) s[field] = this.mono(wallMs);
+  }
+
+  /** A session closed before the sync, with its final cursor (charging time, vehicle count, billing). */
+  sessionClosed(sessionId: string, cursor: Cursor): void {
+    if (!this.active) return;
+    if (!this.stamps.has(sessionId)) this.follow(sessionId);
+    this.closed.set(sessionId, cursor);
+  }
+
+  private follow(sessionId: string): Partial<Record<StampField, number>> {
+    const s = {};
     this.stamps.set(sessionId, s);
     if (this.stamps.size > MAX_REMEMBERED) {
       const oldest = this.stamps.keys().next().value as string;
       this.stamps.delete(oldest);
       this.closed.delete(oldest);
     }
-  }
-
-  /** A session closed before the sync, with its final cursor (charging time, vehicle count, billing). */
-  sessionClosed(sessionId: string, cursor: Cursor): void {
-    if (!this.active) return;
-    this.closed.set(sessionId, cursor);
-    if (this.closed.size > MAX_REMEMBERED) this.closed.delete(this.closed.keys().next().value as string);
+    return s;
   }
 
   /** An idle cursor opened before the sync, anchored at wall time `atMs` on the current timeline. */
@@ -144,17 +153,20 @@ export class PreSyncCorrection {
     const replugged = new Set<string>();
     let nSessions = 0;
     let nIntervals = 0;
-    // Never before an idle interval already on the grid (a previous run's): no stamp is used twice.
-    let idleNotBefore = repo.lastEnd(null) ?? undefined;
-    for (const batch of this.idleBatches) {
-      const rows = repo.bySeqs(batch.seqs);
-      const span = {
-        fromMs: batch.fromMono + offset,
-        toMs: batch.toMono + offset,
-        ...(idleNotBefore === undefined ? {} : { notBeforeMs: idleNotBefore }),
-      };
-      if (rows.length === 0 || Math.abs(span.toMs - batch.toWall) <= NEGLIGIBLE_MS) continue;
-      const next = this.replace(rows, span, IDLE_OWNER, false);
+    // Idle batches: all their old rows go first, so a corrected batch never lands on a row not yet
+    // replaced; then each is laid again in order, never before an idle interval already on the grid.
+    const idle = this.idleBatches
+      .map((b) => ({ b, rows: repo.bySeqs(b.seqs) }))
+      .filter(({ b, rows }) => rows.length > 0 && Math.abs(b.toMono + offset - b.toWall) > NEGLIGIBLE_MS);
+    for (const { rows } of idle) repo.deleteSeqs(rows.map((r) => r.seq));
+    let idleNotBefore = repo.lastEnd(null) ?? Number.NEGATIVE_INFINITY;
+    for (const { b, rows } of idle) {
+      const next = this.replace(
+        rows,
+        { fromMs: b.fromMono + offset, toMs: b.toMono + offset, notBeforeMs: idleNotBefore },
+        IDLE_OWNER,
+        false,
+      );
       nIntervals += next.length;
       const last = next[next.length - 1];
       if (last) idleNotBefore = last.startMs + last.durationS * 1000;
@@ -203,7 +215,7 @@ export class PreSyncCorrection {
     const extra = owner.id === null ? ["clockUnsynced", CLOCK_CORRECTED, IDLE_FLAG] : ["clockUnsynced", CLOCK_CORRECTED];
     const next = regrid(rows.map(closedOf), span, settings.intervalS(), extra);
     const supersedes = rows.map((r) => r.seq);
-    repo.deleteSeqs(supersedes);
+    repo.deleteSeqs(supersedes); // a no-op for rows already deleted
     writer.write(owner, next, billedToPremise, { supersedes });
     return next;
   }

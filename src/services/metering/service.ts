@@ -92,6 +92,15 @@ export class MeteringService {
     });
   }
 
+  /**
+   * Notice a clock change now. The ledger calls it just before its closing transaction, so that a first
+   * synchronization is corrected in its own commit rather than inside the close (where a failure would
+   * roll the correction back after it was forgotten).
+   */
+  observeClock(): void {
+    this.guard(() => this.checkClock());
+  }
+
   /** The ledger stamped `field` of a session with wall time `wallMs`: remembered until the clock is synchronized. */
   stamped(sessionId: string, field: StampField, wallMs: number): void {
     this.correction.stamp(sessionId, field, wallMs);

@@ -169,6 +169,16 @@ describe("meter reset and clock changes", () => {
     expect(held.startMs).toBe(T0 + 30 * MIN);
     expect(held.endMs).toBe(T0 + 45 * MIN);
   });
+
+  it("a shift that is not a whole number of intervals still leaves one slot open, the one holding the anchor", () => {
+    // Anchor at 09:43 (interval 09:30) shifted by +5 min: 09:48 is in the 09:45 interval.
+    const open = openAt(at(9 * 60 * MIN + 43 * MIN, 0), 900);
+    const shifted = shiftOpen(open, 5 * MIN, 900, Number.NEGATIVE_INFINITY);
+    expect(shifted).toMatchObject({ startMs: T0 + 9 * 60 * MIN + 45 * MIN, endMs: T0 + 10 * 60 * MIN });
+    // With energy already attributed before the anchor, the interval keeps its own (shifted) slot.
+    const carried = shiftOpen({ ...open, accImportWh: 5 }, 5 * MIN, 900, Number.NEGATIVE_INFINITY);
+    expect(carried).toMatchObject({ startMs: T0 + 9 * 60 * MIN + 30 * MIN, endMs: T0 + 9 * 60 * MIN + 45 * MIN });
+  });
 });
 
 describe("regrid (clock correction)", () => {
