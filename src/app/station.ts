@@ -175,6 +175,7 @@ export class Station {
       cleanShutdown,
       onClosing: (row) => this.metering.sessionClosing(row),
       beforeClosing: () => this.metering.observeClock(),
+      chargingMs: (id) => this.metering.chargingMs(id),
       attribution: attributionOf,
       stamped: (id, field, wallMs) => this.metering.stamped(id, field, wallMs),
     });

@@ -57,6 +57,8 @@ export class SessionService {
        * is added to the `ended` record (the metering service's session data record). Must not throw.
        */
       readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
+      /** The session's charging time so far (the metering service's), saved with the running sum; null: unknown. */
+      readonly chargingMs?: (sessionId: string) => number | null;
       /** Called just before the closing transaction (the metering service notices a clock change there). */
       readonly beforeClosing?: () => void;
       /** How a session is attributed (binding, account, program, offline authorization); records carry it. */
@@ -292,7 +294,7 @@ export class SessionService {
     if (!row || !reading || row.start_register_wh === null) return;
     const { db, repo } = this.deps;
     db.transaction(() => {
-      repo.progress(row.id, reading.importWh, reading.exportWh);
+      repo.progress(row.id, reading.importWh, reading.exportWh, this.deps.chargingMs?.(row.id) ?? null);
       this.open = repo.get(row.id);
       if (report) this.appendRecord("updated");
     })();

@@ -153,4 +153,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE UNIQUE INDEX intervals_seq ON intervals(seq);
   `,
+  // 6: the session's charging time so far, saved with the running sum (at most a minute lost in a crash).
+  `
+  ALTER TABLE sessions ADD COLUMN charging_ms INTEGER;
+  `,
 ];

@@ -20,6 +20,8 @@ export interface SessionRow {
   readonly export_wh: number | null;
   readonly stop_reason: string | null;
   readonly flags: string;
+  /** Charging time (contactor closed) so far, saved with the running sum; null before the first save. */
+  readonly charging_ms: number | null;
 }
 
 /** The timestamps of a session row that the ledger stamps from the wall clock. */
@@ -50,7 +52,9 @@ export class SessionsRepo {
       baseline: db.prepare(
         "UPDATE sessions SET start_register_wh = ?, start_export_wh = ?, last_register_wh = ?, last_export_wh = ? WHERE id = ? AND start_register_wh IS NULL",
       ),
-      progress: db.prepare("UPDATE sessions SET last_register_wh = ?, last_export_wh = ? WHERE id = ? AND ended_at IS NULL"),
+      progress: db.prepare(
+        "UPDATE sessions SET last_register_wh = ?, last_export_wh = ?, charging_ms = coalesce(?, charging_ms) WHERE id = ? AND ended_at IS NULL",
+      ),
       flags: db.prepare("UPDATE sessions SET flags = ? WHERE id = ?"),
       close: db.prepare(
         `UPDATE sessions SET ended_at = @ended_at, stop_register_wh = @stop_register_wh, stop_export_wh = @stop_export_wh,
@@ -99,8 +103,9 @@ export class SessionsRepo {
     this.stmts.baseline.run(importWh, exportWh, importWh, exportWh, id);
   }
 
-  progress(id: string, importWh: number, exportWh: number): void {
-    this.stmts.progress.run(importWh, exportWh, id);
+  /** The running sum: registers so far and, when known, the charging time so far. */
+  progress(id: string, importWh: number, exportWh: number, chargingMs: number | null = null): void {
+    this.stmts.progress.run(importWh, exportWh, chargingMs, id);
   }
 
   setFlags(id: string, flags: readonly string[]): void {

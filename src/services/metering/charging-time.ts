@@ -2,8 +2,8 @@ import type { Clock } from "../../../drivers/types.js";
 
 /**
  * The session's charging time (contactor closed), on the monotonic clock so wall-clock steps do not
- * change it. The metering cursor persists the total at every interval close; after a restart it
- * resumes from there.
+ * change it. The metering cursor persists the total at every interval close and the ledger with its
+ * running sum every 60 s; after a restart it resumes from the later of the two.
  */
 export class ChargingTime {
   private since: number | null = null;

@@ -101,6 +101,11 @@ export class MeteringService {
     this.guard(() => this.checkClock());
   }
 
+  /** Charging time so far of `sessionId` if this service follows it, else null (saved with the ledger's running sum). */
+  chargingMs(sessionId: string): number | null {
+    return this.sessionId === sessionId && this.cursor ? this.charging.totalMs() : null;
+  }
+
   /** The ledger stamped `field` of a session with wall time `wallMs`: remembered until the clock is synchronized. */
   stamped(sessionId: string, field: StampField, wallMs: number): void {
     this.correction.stamp(sessionId, field, wallMs);
@@ -255,7 +260,8 @@ export class MeteringService {
     const saved = repo.cursor(this.sessionId);
     if (saved) {
       this.cursor = saved;
-      this.charging.reset(saved.chargingMs);
+      // The cursor holds it as of the last interval close; the ledger's running sum may be later.
+      this.charging.reset(Math.max(saved.chargingMs, sessions.get(this.sessionId)?.charging_ms ?? 0));
       this.vehicleWh = saved.vehicleEnergyWh;
       return;
     }

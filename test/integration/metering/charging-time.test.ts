@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../drivers/clock/manual.js";
+import { expectLedgerExact, type MeteringStation, MIN, S, startMeteringStation } from "./harness.js";
+
+const stations: MeteringStation[] = [];
+afterEach(async () => {
+  for (const s of stations.splice(0)) await s.stop();
+});
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+
+describe("charging time across a crash", () => {
+  it("loses at most the last minute: it is saved with the running sum, not only at interval closes", async () => {
+    // A station that is abandoned without stopping (its clock never moves again) stands for a crash.
+    const crashed = await startMeteringStation({ clock: new ManualClock({ wallMs: T0 }) });
+    await crashed.plugAndCharge(16);
+    await crashed.advance(13 * MIN + 30 * S); // ≈ 10:13:38, no interval has closed yet
+    expect(crashed.intervals()).toHaveLength(0);
+    const row = crashed.sessions()[0];
+    expect(row?.charging_ms).toBeGreaterThan(12 * MIN);
+
+    const clock = new ManualClock({ wallMs: crashed.clock.now() + 5 * S });
+    const st = await startMeteringStation({ clock, dir: crashed.dir });
+    // Stopped after the new one, so its late clean-up finds the session closed and changes nothing.
+    stations.push(st, crashed);
+    await st.advance(30 * MIN);
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    expectLedgerExact(st, session);
+    const sdr = st
+      .records<{ event: string; sdr?: { chargingS: number; connectedS: number } }>("session")
+      .find((r) => r.event === "ended")?.sdr;
+    // Charging 10:00:05 → 10:13:38 before the crash and about 30 min after it.
+    expect(sdr?.chargingS).toBeGreaterThanOrEqual(13 * 60 + 30 - 60 + 30 * 60 - 30);
+    expect(sdr?.chargingS).toBeLessThanOrEqual(sdr?.connectedS ?? 0);
+  }, 60_000);
+});
