@@ -52,6 +52,22 @@ async function sync(s: MeteringStation, wallMs = SYNC): Promise<(mono: number) =
   return (mono) => mono + offset;
 }
 
+/**
+ * With idle intervals on, unsynchronized from `clock`'s start: 30 min idle (40 Wh of standby use), a
+ * 25-min session, 5 min idle. Sets `st`; returns the register at start.
+ */
+async function idleSessionIdle(clock: ManualClock): Promise<{ s: MeteringStation; firstRegister: number }> {
+  const s = await startMeteringStation({ clock, config: { metering: { intervalS: 900, idleIntervals: true } } });
+  st = s;
+  const firstRegister = s.world.meterReading().importWh;
+  await s.advance(20 * MIN);
+  s.world.act({ action: "meter", importWh: firstRegister + 40 });
+  await s.advance(10 * MIN);
+  await session(s, 25 * MIN);
+  await s.advance(5 * MIN);
+  return { s, firstRegister };
+}
+
 describe("correction at the clock's first synchronization", () => {
   it("a session that ended before the sync gets true times, its intervals are laid on the true grid and re-sent", async () => {
     st = await startMeteringStation({ clock: new ManualClock({ wallMs: 30 * S, synced: false }) });
@@ -142,18 +158,11 @@ describe("correction at the clock's first synchronization", () => {
   }, 60_000);
 
   it("idle intervals written before the sync move with the session; idle and session Wh still add up to the registers", async () => {
-    const clock = new ManualClock({ wallMs: 30 * S, synced: false });
-    st = await startMeteringStation({ clock, config: { metering: { intervalS: 900, idleIntervals: true } } });
-    const firstRegister = st.world.meterReading().importWh;
-    await st.advance(20 * MIN);
-    st.world.act({ action: "meter", importWh: firstRegister + 40 });
-    await st.advance(10 * MIN);
-    await session(st, 25 * MIN);
-    await st.advance(5 * MIN);
-    const trueAt = await sync(st);
-    await st.advance(40 * MIN);
+    const { s, firstRegister } = await idleSessionIdle(new ManualClock({ wallMs: 30 * S, synced: false }));
+    const trueAt = await sync(s);
+    await s.advance(40 * MIN);
 
-    const rows = st.query<IntervalRow>("SELECT * FROM intervals ORDER BY seq");
+    const rows = s.query<IntervalRow>("SELECT * FROM intervals ORDER BY seq");
     expect(rows.every((r) => r.start.startsWith("2026-11-23"))).toBe(true);
     const keys = rows.map((r) => `${r.session_id ?? ""}|${r.start}`);
     expect(new Set(keys).size).toBe(rows.length);
@@ -165,38 +174,32 @@ describe("correction at the clock's first synchronization", () => {
     expect(idle[0]?.start_ms).toBeLessThanOrEqual(trueAt(0));
     expect(idle.filter((r) => flagsOf(r).includes("clockCorrected")).length).toBeGreaterThan(0);
     expect(
-      currentIntervalRecords(st)
+      currentIntervalRecords(s)
         .map((r) => r.seq)
         .sort((a, b) => a - b),
     ).toEqual(rows.map((r) => r.seq));
-    expectPayloadsValid(st);
+    expectPayloadsValid(s);
   }, 60_000);
 
   it("a small correction (a clock 5 min slow) keeps idle and session intervals in their true slots, one slot each", async () => {
     const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 9, 0, 0), synced: false });
-    st = await startMeteringStation({ clock, config: { metering: { intervalS: 900, idleIntervals: true } } });
-    const firstRegister = st.world.meterReading().importWh;
-    await st.advance(20 * MIN);
-    st.world.act({ action: "meter", importWh: firstRegister + 40 });
-    await st.advance(10 * MIN);
-    await session(st, 25 * MIN);
-    await st.advance(5 * MIN);
-    const trueAt = await sync(st, clock.now() + 5 * MIN);
-    await st.advance(40 * MIN);
+    const { s, firstRegister } = await idleSessionIdle(clock);
+    const trueAt = await sync(s, clock.now() + 5 * MIN);
+    await s.advance(40 * MIN);
 
-    const rows = st.query<IntervalRow>("SELECT * FROM intervals ORDER BY start_ms, seq");
+    const rows = s.query<IntervalRow>("SELECT * FROM intervals ORDER BY start_ms, seq");
     const idle = rows.filter((r) => r.session_id === null);
     // Idle from 09:05 (true) to the plug-in at 09:35: the slots 09:00, 09:15 and 09:30.
     expect(idle.slice(0, 3).map((r) => r.start.slice(11, 16))).toEqual(["09:00", "09:15", "09:30"]);
     expect(rows.every((r) => r.duration_s === 900)).toBe(true);
     expect(idle.slice(0, 3).reduce((a, r) => a + r.import_wh, 0)).toBe(40);
-    const [row] = st.sessions() as [SessionRow];
+    const [row] = s.sessions() as [SessionRow];
     expect(rows.filter((r) => r.session_id === row.id)[0]?.start_ms).toBe(Math.floor(Date.parse(row.plugged_at) / (15 * MIN)) * 15 * MIN);
     expect(within(row.plugged_at, trueAt(0) + 30 * MIN + 3 * S, 3 * S)).toBe(true);
     const keys = rows.map((r) => `${r.session_id ?? ""}|${r.start}`);
     expect(new Set(keys).size).toBe(rows.length);
     const last = rows.reduce((a, r) => (r.seq > a.seq ? r : a));
     expect(rows.reduce((a, r) => a + r.import_wh, 0)).toBe(last.end_register_wh - firstRegister);
-    expectPayloadsValid(st);
+    expectPayloadsValid(s);
   }, 60_000);
 });
