@@ -1,16 +1,14 @@
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { Clock, TimerHandle } from "../types.js";
-
-/** Where systemd-timesyncd records that the wall clock has been synchronized. */
-export const TIMESYNC_FLAG = "/run/systemd/timesync/synchronized";
+import { syncProbe as syncProbeFor } from "./sync-probe.js";
 
 /**
- * The real clock. `isSynced` asks the injected probe; by default it trusts systemd-timesyncd's flag
- * file, so a Pi without a real-time clock reports unsynchronized until NTP has answered.
+ * The real clock. `isSynced` asks the injected probe (`sync-probe.ts`, chosen by `clock.sync`); by
+ * default systemd-timesyncd's flag file, so a Pi without a real-time clock reports unsynchronized until
+ * NTP has answered.
  */
 export class SystemClock implements Clock {
-  constructor(private readonly syncProbe: () => boolean = () => existsSync(TIMESYNC_FLAG)) {}
+  constructor(private readonly syncProbe: () => boolean = syncProbeFor("timesyncd")) {}
 
   now(): number {
     return Date.now();

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ScaledClock } from "../../drivers/clock/scaled.js";
+import { syncProbe } from "../../drivers/clock/sync-probe.js";
 import { SystemClock } from "../../drivers/clock/system.js";
 import { DEMO_SCENARIO, loadScenario, type Scenario, ScenarioRunner, simWallOrigin } from "../../drivers/sim/index.js";
 import type { Clock } from "../../drivers/types.js";
@@ -25,7 +26,7 @@ function clockFor(ctx: CommandContext, speed: number): Clock {
   const simulated = Object.values(ctx.board.drivers).some((d) => d?.type === "sim");
   if (!simulated) {
     if (speed !== 1) throw new UsageError("--speed works only on a board with simulated drivers");
-    return new SystemClock();
+    return new SystemClock(syncProbe(ctx.config.clock.sync));
   }
   // Simulated time never runs backwards across restarts: continue from where the world left off.
   const saved = simWallOrigin(defaultWorldFile(ctx.config, ctx.baseDir));

@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { SerialPort } from "serialport";
-import { SystemClock, TIMESYNC_FLAG } from "../../drivers/clock/system.js";
+import { syncedNow, syncProbe, TIMESYNC_FLAG } from "../../drivers/clock/sync-probe.js";
+import { SystemClock } from "../../drivers/clock/system.js";
 import { findHeaderChip, GpioAccessError, sysfsNumber } from "../../drivers/gpio/chip.js";
 import { createGpioContactor } from "../../drivers/gpio/index.js";
 import { DEFAULT_GPIO_ROOT } from "../../drivers/gpio/port.js";
@@ -43,7 +44,8 @@ export interface DoctorOptions {
  * failure is a row with a hint. Devices are opened one at a time and closed again.
  */
 export async function runDoctor(opts: DoctorOptions): Promise<{ rows: DoctorRow[] }> {
-  const clock = opts.clock ?? new SystemClock();
+  const source = opts.config.clock.sync;
+  const clock = opts.clock ?? new SystemClock(syncProbe(source));
   const { board, config } = opts;
   const dev = config.devices;
   const rows: DoctorRow[] = [];
@@ -75,12 +77,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<{ rows: DoctorRow[
   await check(
     "clock",
     async () =>
-      clock.isSynced()
-        ? { ok: true, detail: `synchronized, ${isoSeconds(clock.now())}` }
+      (opts.clock ? clock.isSynced() : await syncedNow(source))
+        ? { ok: true, detail: `synchronized (clock.sync: ${source}), ${isoSeconds(clock.now())}` }
         : {
             ok: false,
             detail: `not synchronized (reads ${isoSeconds(clock.now())}): records are flagged clockUnsynced until it is`,
-            hint: `evsed trusts systemd-timesyncd's ${TIMESYNC_FLAG}: enable it (timedatectl set-ntp true) and let it reach an NTP server`,
+            hint:
+              source === "timedatectl"
+                ? "timedatectl reports NTPSynchronized=no (or cannot be run): check the NTP daemon (chronyc tracking) and its network access"
+                : `evsed reads systemd-timesyncd's ${TIMESYNC_FLAG}: enable it (timedatectl set-ntp true) and let it reach an NTP server; with chrony or ntpd set clock.sync: timedatectl`,
           },
     () => "",
   );

@@ -2,6 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { AuthorizationSection } from "./sections/authorization.js";
 import { BindingSection } from "./sections/binding.js";
 import { ChargingSection } from "./sections/charging.js";
+import { ClockSection } from "./sections/clock.js";
 import { MeteringSection } from "./sections/metering.js";
 import { MqttSection } from "./sections/mqtt.js";
 import { SimSection } from "./sections/sim.js";
@@ -36,6 +37,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     charging: ChargingSection,
+    clock: ClockSection,
     authorization: AuthorizationSection,
     binding: BindingSection,
     mqtt: MqttSection,

@@ -27,6 +27,8 @@ export function createAjv(opts: { coerceTypes?: boolean } = {}): Ajv {
 /** Turn ajv errors into one readable line per problem, most specific first. */
 export function describeErrors(errors: readonly ErrorObject[]): { path: string; problem: string }[] {
   const out: { path: string; problem: string }[] = [];
+  // A union of literals fails once per literal: one line "must be one of …" per path instead.
+  const literals = new Map<string, { line: { path: string; problem: string }; values: string[] }>();
   for (const e of errors) {
     // The branch errors of a discriminated union repeat what the chosen branch already said.
     if (e.keyword === "oneOf" || e.keyword === "anyOf" || e.keyword === "if") continue;
@@ -42,9 +44,19 @@ export function describeErrors(errors: readonly ErrorObject[]): { path: string; 
       case "enum":
         problem = `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
         break;
-      case "const":
-        problem = `must be ${JSON.stringify(e.params.allowedValue)}`;
-        break;
+      case "const": {
+        const value = JSON.stringify(e.params.allowedValue);
+        const seen = literals.get(path);
+        if (seen) {
+          seen.values.push(value);
+          seen.line.problem = `must be one of ${seen.values.join(", ")}`;
+          continue;
+        }
+        const line = { path, problem: `must be ${value}` };
+        literals.set(path, { line, values: [value] });
+        out.push(line);
+        continue;
+      }
       case "discriminator":
         problem =
           e.params.error === "mapping"

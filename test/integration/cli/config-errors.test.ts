@@ -39,6 +39,7 @@ const cases: Case[] = [
     config: "charging:\n  maxCurrentA: 100\n",
     expect: ["evsed.yaml", "/charging/maxCurrentA", "must be <= 80"],
   },
+  { name: "an unknown clock sync source", config: "clock:\n  sync: gps\n", expect: ["evsed.yaml", "/clock/sync", "must be one of"] },
   { name: "a bad station id", config: "stationId: 'has spaces'\n", expect: ["evsed.yaml", "/stationId", "must match pattern"] },
   { name: "a config that is a list", config: "- a\n- b\n", expect: ["evsed.yaml", "must be a mapping"] },
   {
