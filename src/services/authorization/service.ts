@@ -111,8 +111,8 @@ export class AuthorizationService {
   async present(idTag: string, source: Source): Promise<AuthDecision> {
     const { control, log, events, authorizer } = this.deps;
     const s = control.snapshot();
-    if (source === "rfid" && s.authorized && this.active && this.sameHolder(idTag)) {
-      log.info({ tokenId: maskId(idTag) }, "token shown again: stopping its session");
+    if (source === "rfid" && s.authorized && this.active && (this.sameHolder(idTag) || (await this.sameGroupAsked(idTag)))) {
+      log.info({ tokenId: maskId(idTag) }, "token of the session's holder shown: stopping its session");
       control.stopCharging("Local");
       return { kind: "reject", reason: "ConcurrentTx" };
     }
@@ -131,6 +131,17 @@ export class AuthorizationService {
     if (!a || a.idTag === null) return false;
     if (a.idTag.toUpperCase() === idTag.toUpperCase()) return true;
     return a.parent !== null && this.deps.authorizer.parentOf(idTag) === a.parent;
+  }
+
+  /**
+   * A different card while a session of a group (parentIdTag) runs, whose group neither the list nor
+   * the cache knows: ask (OCPP: Authorize to learn the parent), and compare. The answer is cached.
+   */
+  private async sameGroupAsked(idTag: string): Promise<boolean> {
+    const a = this.active;
+    if (!a || a.parent === null || this.deps.authorizer.parentOf(idTag) !== null) return false;
+    const d = await this.deps.authorizer.authorize(idTag);
+    return d.kind === "accept" && d.parent === a.parent && this.active === a;
   }
 
   private accept(decision: Extract<AuthDecision, { kind: "accept" }>, idTag: string | null, source: Source): void {

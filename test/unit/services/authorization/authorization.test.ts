@@ -211,4 +211,43 @@ describe("authorization (SGEM offline session, seed 004)", () => {
     );
     expect(await run(commands, "getLocalListVersion", {})).toEqual({ listVersion: 2, entries: 2 });
   });
+
+  it("a card of the same group (parentIdTag) stops the session; a card of another group does not", async () => {
+    const { t, backend, commands } = await station();
+    backend.respond = () => "offline";
+    const [A, B, OTHER] = ["0A0A0A01", "0A0A0A02", "0B0B0B01"];
+    await run(commands, "localList", {
+      listVersion: 1,
+      updateType: "Full",
+      localAuthorizationList: [
+        { idTag: A, idTagInfo: { status: "Accepted", parentIdTag: "FAMILY-1" } },
+        { idTag: B, idTagInfo: { status: "Accepted", parentIdTag: "FAMILY-1" } },
+        { idTag: OTHER, idTagInfo: { status: "Accepted", parentIdTag: "FAMILY-2" } },
+      ],
+    });
+    await tap(t, A);
+    expect(t.world.contactorCommanded).toBe(true);
+    t.world.act({ action: "token", id: OTHER });
+    await t.advance(3000);
+    expect(t.world.contactorCommanded).toBe(true);
+    t.world.act({ action: "token", id: B });
+    await t.advance(3000);
+    expect(t.world.contactorCommanded).toBe(false);
+    expect(sessions(t)[0]).toMatchObject({ stop_reason: "Local" });
+  });
+
+  it("online: the group comes from the backend's answer (and its cache)", async () => {
+    const { t, backend } = await station();
+    const [A, B] = ["0C0C0C01", "0C0C0C02"];
+    backend.respond = (name, payload) =>
+      name === "authorize" && (payload.idTag === A || payload.idTag === B)
+        ? { idTagInfo: { status: "Accepted", parentIdTag: "FLEET-9" } }
+        : "silent";
+    await tap(t, A);
+    expect(t.world.contactorCommanded).toBe(true);
+    t.world.act({ action: "token", id: B });
+    await t.advance(3000);
+    expect(t.world.contactorCommanded).toBe(false);
+    expect(sessions(t)[0]).toMatchObject({ stop_reason: "Local" });
+  });
 });
