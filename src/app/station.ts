@@ -7,6 +7,7 @@ import { BindingService } from "../services/binding/service.js";
 import { ChargeController } from "../services/charge-controller.js";
 import { EventRecorder } from "../services/events.js";
 import { MeterPoller } from "../services/meter-poller.js";
+import { MeteringChanges } from "../services/metering/changes.js";
 import { registerMeteringCommands } from "../services/metering/commands.js";
 import { MeteringService } from "../services/metering/service.js";
 import { checkTariffConfig, MeteringSettings } from "../services/metering/settings.js";
@@ -56,6 +57,7 @@ export class Station {
   events!: EventRecorder;
   sessions!: SessionService;
   metering!: MeteringService;
+  meteringChanges!: MeteringChanges;
   meter: MeterPoller | null = null;
   private safety!: SafetySupervisor;
   auth!: Authorization;
@@ -199,6 +201,12 @@ export class Station {
       recordCorrected: (row, extra) => this.sessions.recordCorrected(row, extra),
       notify,
     });
+    this.meteringChanges = new MeteringChanges({
+      settings,
+      clock,
+      events: this.events,
+      nextBoundary: () => this.metering.nextBoundary(),
+    });
     this.safety = new SafetySupervisor({
       config: { feedbackSettleMs: config.charging.feedbackSettleMs, overCurrentGraceMs: config.charging.overCurrentGraceMs },
       ...(d.contactor ? { contactor: d.contactor } : {}),
@@ -236,7 +244,7 @@ export class Station {
       control: this.controller,
       requests: () => this.uplink?.requests ?? null,
       sessionId: () => this.sessions.current()?.id ?? null,
-      setIntervalLength: (s) => this.metering.setIntervalLength(s),
+      setIntervalLength: (s) => this.meteringChanges.setIntervalLength(s, "binding"),
       intervalS: () => settings.intervalS(),
     });
     this.status = new StatusRecorder({ meta: this.meta, bus: this.bus, sessions: this.sessions, stationId });
@@ -284,7 +292,7 @@ export class Station {
         ...(up.brokerUrl ? { brokerUrl: up.brokerUrl } : {}),
       });
       const uplink = this.uplink;
-      registerMeteringCommands(uplink.commands, this.metering);
+      registerMeteringCommands(uplink.commands, this.meteringChanges);
       this.auth.registerCommands(uplink.commands);
       this.auth.setRequests(uplink.requests);
       this.setNotifier(() => uplink.notify());

@@ -3,7 +3,7 @@ import { TariffFields } from "../../config/sections/tariff.js";
 import { INTERVAL_LENGTHS_S } from "../../core/intervals.js";
 import { compileTariff, TariffError, type TariffSpec } from "../../core/tariff.js";
 import { type CommandRegistry, CommandRejected } from "../uplink/commands/registry.js";
-import type { MeteringService } from "./service.js";
+import type { MeteringChanges } from "./changes.js";
 
 export const SetIntervalLengthSchema = Type.Object({
   intervalS: Type.Union(
@@ -19,7 +19,7 @@ export const SetTariffSchema = Type.Object(TariffFields);
  * the next interval boundary, are kept across restarts, and are recorded as `config` events. A tariff
  * that does not compile (unknown time zone, more than four decimals) is rejected and changes nothing.
  */
-export function registerMeteringCommands(registry: CommandRegistry, metering: MeteringService): void {
+export function registerMeteringCommands(registry: CommandRegistry, metering: MeteringChanges): void {
   registry.add({
     name: "setIntervalLength",
     description: "Change the EUMD interval length (60, 300, 600, 900, 1800 or 3600 s) at the next interval boundary.",

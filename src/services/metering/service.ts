@@ -1,16 +1,7 @@
 import type { Clock } from "../../../drivers/types.js";
 import type { Bus } from "../../app/bus.js";
 import type { Logger } from "../../app/log.js";
-import {
-  advance,
-  type ClosedInterval,
-  flagOpen,
-  type IntervalLengthS,
-  openAt,
-  type RegisterReading,
-  rebaseline,
-} from "../../core/intervals.js";
-import type { TariffSpec } from "../../core/tariff.js";
+import { advance, type ClosedInterval, flagOpen, openAt, type RegisterReading, rebaseline } from "../../core/intervals.js";
 import { isoSeconds } from "../../core/time.js";
 import { type Db, durably } from "../../store/db.js";
 import type { Cursor, IntervalRow, IntervalsRepo } from "../../store/intervals-repo.js";
@@ -21,6 +12,7 @@ import { ChargingTime } from "./charging-time.js";
 import { ClockWatch, followClockChange } from "./clock-watch.js";
 import { PreSyncCorrection } from "./correction.js";
 import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
+import { MeterHealth } from "./meter-health.js";
 import { buildSdr, sdrContext } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 import { IntervalWriter } from "./writer.js";
@@ -73,8 +65,7 @@ export class MeteringService {
   private sessionId: string | null = null;
   private cursor: Cursor | null = null;
   private lastGood: RegisterReading | null = null;
-  private failingSince: number | null = null;
-  private lost = false;
+  private readonly health: MeterHealth;
   private readonly charging: ChargingTime;
   private vehicleWh: number | null = null;
   private inClosingTx = false;
@@ -84,6 +75,7 @@ export class MeteringService {
     this.watch = new ClockWatch(deps.clock);
     this.idle = new IdleIntervals(deps);
     this.charging = new ChargingTime(deps.clock);
+    this.health = new MeterHealth(deps.clock, () => deps.settings.meterLossMs());
     this.correction = new PreSyncCorrection({
       ...deps,
       writer: this.writer,
@@ -136,29 +128,9 @@ export class MeteringService {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
-  /** The open interval's end (a session's, or the idle one's), else null: where a setting change takes effect. */
+  /** The open interval's end (a session's, or the idle one's), else null: where a setting change takes effect (`changes.ts`). */
   nextBoundary(): number | null {
     return this.cursor?.open.endMs ?? null;
-  }
-
-  /** Change the interval length at the next boundary (now, without a session). Records a config event. */
-  setIntervalLength(s: IntervalLengthS): { intervalS: number; effectiveAt: string } {
-    const { settings, clock, events } = this.deps;
-    const from = settings.intervalS();
-    const effectiveAt = isoSeconds(this.nextBoundary() ?? clock.now());
-    settings.setIntervalS(s);
-    events.record("config", { source: "command", changed: ["metering.intervalS"], outcome: "applied", from, to: s, effectiveAt });
-    return { intervalS: s, effectiveAt };
-  }
-
-  /** Rate intervals starting at or after the next boundary with `spec` (checked). Records a config event. */
-  setTariff(spec: TariffSpec): { tariffId: string; effectiveAt: string } {
-    const { settings, clock, events } = this.deps;
-    const fromMs = this.nextBoundary() ?? clock.now();
-    settings.setTariff(spec, fromMs, clock.now());
-    const effectiveAt = isoSeconds(fromMs);
-    events.record("config", { source: "command", changed: ["tariff"], outcome: "applied", tariffId: spec.id, effectiveAt });
-    return { tariffId: spec.id, effectiveAt };
   }
 
   /**
@@ -226,8 +198,7 @@ export class MeteringService {
       this.handOverIdle(sessionId);
       this.sessionId = sessionId;
       this.cursor = null;
-      this.lost = false;
-      this.failingSince = null;
+      this.health.reset();
       this.vehicleWh = null;
       this.charging.reset(0);
     }
@@ -279,17 +250,14 @@ export class MeteringService {
   private onReading(r: RegisterReading): void {
     this.checkClock();
     this.ensureCursor();
-    this.failingSince = null;
+    const restored = this.health.good();
     const c = this.cursor;
     if (!c) {
       this.lastGood = r;
       if (!this.sessionId && this.idle.enabled()) this.openIdle(r, false);
       return;
     }
-    if (this.lost) {
-      this.lost = false;
-      this.deps.events.record("meterRestored", { sessionId: this.sessionId });
-    }
+    if (restored) this.deps.events.record("meterRestored", { sessionId: this.sessionId });
     const ref = this.knownRegisters(c);
     if (r.importWh < ref.importWh || r.exportWh < ref.exportWh) {
       this.save({ ...c, open: rebaseline(c.open, this.lastGood, r) }, false);
@@ -339,16 +307,14 @@ export class MeteringService {
 
   private onMeterError(): void {
     const c = this.cursor;
-    if (!c || this.lost || !this.sessionId) return;
-    const mono = this.deps.clock.monotonic();
-    this.failingSince ??= mono;
-    if (mono - this.failingSince < this.deps.settings.meterLossMs()) return;
-    this.lost = true;
+    if (!c || !this.sessionId) return;
+    const since = this.health.failed();
+    if (since === null) return;
     const carry = [...new Set([...c.carry, "meterUnavailable"])];
     this.save({ ...c, open: flagOpen(c.open, ["meterUnavailable"]), carry, billedToPremise: true }, false);
     this.deps.events.record("meterLost", {
       sessionId: this.sessionId,
-      since: isoSeconds(this.deps.clock.now() - (mono - this.failingSince)),
+      since: isoSeconds(since),
     });
     this.deps.flagSession("meterUnavailable");
     this.deps.log.warn({ sessionId: this.sessionId }, "meter lost during a session: charging goes on, billed to the premise");

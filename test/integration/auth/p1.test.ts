@@ -52,6 +52,8 @@ describe.skipIf(!mosquittoAvailable())("binding and authorization with a utility
     const iv = utility.on<Rec>("p1-a", "interval");
     expect(iv.slice(1, -1).every((i) => i.durationS === 300 && i.account === "PREMISE-1" && i.program === "EV-TOU")).toBe(true);
     expect(utility.on<Rec>("p1-a", "event").some((e) => e.kind === "binding" && (e.detail as Rec).status === "bound")).toBe(true);
+    const lengthChange = utility.on<Rec>("p1-a", "event").find((e) => e.kind === "config" && (e.detail as Rec).to === 300);
+    expect(lengthChange?.detail).toMatchObject({ source: "binding", changed: ["metering.intervalS"], from: 900 });
 
     // Scenario 3.2: the utility stays silent; the known PEV is bound from stored parameters at once.
     s.world.act({ action: "plug" });

@@ -44,7 +44,7 @@ describe("EUMD intervals over a 10-hour session", () => {
     await st.plugAndCharge(10);
     await st.advance(5 * HOUR + 14 * MIN);
     // 22:06Z: a new tariff, effective from the next boundary (22:15Z).
-    expect(st.station.metering.setTariff(TOU_B)).toEqual({ tariffId: "TOU-B", effectiveAt: "2026-11-23T22:15:00Z" });
+    expect(st.station.meteringChanges.setTariff(TOU_B)).toEqual({ tariffId: "TOU-B", effectiveAt: "2026-11-23T22:15:00Z" });
     await st.advance(4 * HOUR + 46 * MIN);
     st.world.act({ action: "unplug" });
     await st.advance(5 * S);
@@ -119,9 +119,9 @@ describe("EUMD intervals over a 10-hour session", () => {
     st = await startMeteringStation({ clock, config: { metering: { intervalS: 900 } } });
     await st.plugAndCharge(16);
     await st.advance(13 * MIN); // 10:20
-    expect(st.station.metering.setIntervalLength(300)).toEqual({ intervalS: 300, effectiveAt: "2026-11-23T10:30:00Z" });
+    expect(st.station.meteringChanges.setIntervalLength(300)).toEqual({ intervalS: 300, effectiveAt: "2026-11-23T10:30:00Z" });
     await st.advance(22 * MIN); // 10:42
-    expect(st.station.metering.setIntervalLength(3600)).toEqual({ intervalS: 3600, effectiveAt: "2026-11-23T10:45:00Z" });
+    expect(st.station.meteringChanges.setIntervalLength(3600)).toEqual({ intervalS: 3600, effectiveAt: "2026-11-23T10:45:00Z" });
     await st.advance(78 * MIN); // 12:00
     st.world.act({ action: "unplug" });
     await st.advance(5 * S);

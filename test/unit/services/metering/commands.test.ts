@@ -8,6 +8,7 @@ import { silentLogger } from "../../../../src/app/log.js";
 import { ConfigSchema } from "../../../../src/config/schema.js";
 import { InputError, Validator } from "../../../../src/config/validate.js";
 import { EventRecorder } from "../../../../src/services/events.js";
+import { MeteringChanges } from "../../../../src/services/metering/changes.js";
 import { registerMeteringCommands } from "../../../../src/services/metering/commands.js";
 import { MeteringService } from "../../../../src/services/metering/service.js";
 import { MeteringSettings } from "../../../../src/services/metering/settings.js";
@@ -45,7 +46,7 @@ function setup() {
   });
   metering.start();
   const registry = new CommandRegistry();
-  registerMeteringCommands(registry, metering);
+  registerMeteringCommands(registry, new MeteringChanges({ settings, clock, events, nextBoundary: () => metering.nextBoundary() }));
   const run = (name: string, payload: Record<string, unknown>) => {
     const cmd = registry.get(name);
     if (!cmd) throw new Error(`no ${name}`);

@@ -1,0 +1,45 @@
+import type { Clock } from "../../../drivers/types.js";
+import type { IntervalLengthS } from "../../core/intervals.js";
+import type { TariffSpec } from "../../core/tariff.js";
+import { isoSeconds } from "../../core/time.js";
+import type { EventRecorder } from "../events.js";
+import type { MeteringSettings } from "./settings.js";
+
+export interface MeteringChangesDeps {
+  readonly settings: MeteringSettings;
+  readonly clock: Clock;
+  readonly events: EventRecorder;
+  /** The open interval's end (a session's or the idle one's), else null: where a change takes effect. */
+  nextBoundary(): number | null;
+}
+
+/** Who asked for a change, as the `config` event's `source`: the utility's command or a PEV binding's program. */
+export type ChangeSource = "command" | "binding";
+
+/**
+ * Interval-length and tariff changes. Both take effect at the next interval boundary (at once when
+ * nothing is open), are kept across restarts by `MeteringSettings`, and are recorded as `config` events.
+ * Callers check the values first; nothing here rejects.
+ */
+export class MeteringChanges {
+  constructor(private readonly deps: MeteringChangesDeps) {}
+
+  setIntervalLength(s: IntervalLengthS, source: ChangeSource = "command"): { intervalS: number; effectiveAt: string } {
+    const { settings, clock, events } = this.deps;
+    const from = settings.intervalS();
+    const effectiveAt = isoSeconds(this.deps.nextBoundary() ?? clock.now());
+    settings.setIntervalS(s);
+    events.record("config", { source, changed: ["metering.intervalS"], outcome: "applied", from, to: s, effectiveAt });
+    return { intervalS: s, effectiveAt };
+  }
+
+  /** Rate intervals starting at or after the next boundary with `spec` (already compiled once by the caller). */
+  setTariff(spec: TariffSpec, source: ChangeSource = "command"): { tariffId: string; effectiveAt: string } {
+    const { settings, clock, events } = this.deps;
+    const fromMs = this.deps.nextBoundary() ?? clock.now();
+    settings.setTariff(spec, fromMs, clock.now());
+    const effectiveAt = isoSeconds(fromMs);
+    events.record("config", { source, changed: ["tariff"], outcome: "applied", tariffId: spec.id, effectiveAt });
+    return { tariffId: spec.id, effectiveAt };
+  }
+}
