@@ -3,13 +3,15 @@ import Database from "better-sqlite3";
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
 import { maskId } from "../core/mask.js";
+import type { Sdr } from "../services/metering/records.js";
 import { type SessionRow, SessionsRepo } from "../store/sessions-repo.js";
 import { configPath, databasePath, type GlobalOptions } from "./context.js";
 import { EXIT, reportError, UsageError } from "./errors.js";
 import { printRecords, sinceArg } from "./format.js";
 
-/** A session as the CLI prints it (identifiers masked). */
+/** A session as the CLI prints it (identifiers masked); billing fields from its session data record once ended. */
 export function sessionView(r: SessionRow) {
+  const sdr = r.sdr === null ? null : (JSON.parse(r.sdr) as Partial<Sdr>);
   return {
     id: r.id,
     pluggedAt: r.plugged_at,
@@ -21,6 +23,13 @@ export function sessionView(r: SessionRow) {
     stopRegisterWh: r.stop_register_wh,
     energyWh:
       r.energy_wh ?? (r.start_register_wh !== null && r.last_register_wh !== null ? r.last_register_wh - r.start_register_wh : null),
+    exportWh: r.export_wh,
+    connectedS: sdr?.connectedS ?? null,
+    chargingS: sdr?.chargingS ?? null,
+    account: sdr?.account ?? null,
+    program: sdr?.program ?? null,
+    currency: sdr?.currency ?? null,
+    costMinor: sdr?.costMinor ?? null,
     stopReason: r.stop_reason,
     flags: JSON.parse(r.flags) as string[],
   };
@@ -56,6 +65,8 @@ export function registerSessions(program: Command): void {
           ended: r.endedAt ?? "(open)",
           token: r.tokenId ?? "",
           "energy Wh": r.energyWh ?? "",
+          charging: r.chargingS === null ? "" : `${Math.round(r.chargingS / 60)} min`,
+          cost: r.costMinor === null ? "" : `${r.costMinor} ${r.currency ?? ""}`.trim(),
           reason: r.stopReason ?? "",
           flags: r.flags.join(","),
         }));

@@ -12,6 +12,7 @@ import type { Outbox } from "../store/outbox.js";
 import type { SessionRow, SessionsRepo, StampField } from "../store/sessions-repo.js";
 import type { EventRecorder } from "./events.js";
 import type { MeterPoller } from "./meter-poller.js";
+import type { Sdr } from "./metering/records.js";
 import { type RecordContext, type SessionEventName, sessionEnergy, sessionPayload } from "./records.js";
 
 /**
@@ -56,7 +57,7 @@ export class SessionService {
        * Called inside the durable transaction that closes a session, with the closed row; what it returns
        * is added to the `ended` record (the metering service's session data record). Must not throw.
        */
-      readonly onClosing?: (row: SessionRow) => Record<string, unknown> | undefined;
+      readonly onClosing?: (row: SessionRow) => { sdr: Sdr } | undefined;
       /** The session's charging time so far (the metering service's), saved with the running sum; null: unknown. */
       readonly chargingMs?: (sessionId: string) => number | null;
       /** Called just before the closing transaction (the metering service notices a clock change there). */
@@ -111,11 +112,12 @@ export class SessionService {
    * Append a `session` record with event `corrected` for `row` (times corrected after the clock's first
    * sync), plus `extra`. Call inside the transaction that corrected the row.
    */
-  recordCorrected(row: SessionRow, extra: Record<string, unknown>): void {
+  recordCorrected(row: SessionRow, extra: { sdr?: Sdr }): void {
     // The in-memory row follows once the caller's transaction has ended: committed, or rolled back.
     queueMicrotask(() => {
       if (this.open?.id === row.id) this.open = this.deps.repo.get(row.id) ?? this.open;
     });
+    if (extra.sdr) this.deps.repo.setSdr(row.id, extra.sdr);
     this.deps.outbox.append("session", isoSeconds(this.deps.clock.now()), (seq) => ({
       ...sessionPayload(seq, "corrected", row, this.deps.ctx, this.deps.attribution?.(row.id) ?? null),
       ...extra,
@@ -256,13 +258,14 @@ export class SessionService {
       this.open = repo.get(row.id);
       const extra = this.open ? this.deps.onClosing?.(this.open) : undefined;
       this.open = repo.get(row.id);
-      const sdr = extra?.sdr as { importWh?: unknown; exportWh?: unknown } | undefined;
-      if (this.open && JSON.parse(this.open.flags).includes("registerReset") && typeof sdr?.importWh === "number") {
+      const sdr = extra?.sdr;
+      if (this.open && JSON.parse(this.open.flags).includes("registerReset") && sdr) {
         // Across a meter reset the register difference means nothing; the intervals were rebased.
-        repo.setEnergy(row.id, sdr.importWh, typeof sdr.exportWh === "number" ? sdr.exportWh : (exportWh ?? 0));
+        repo.setEnergy(row.id, sdr.importWh, sdr.exportWh);
         this.open = repo.get(row.id);
         energy = this.open?.energy_wh ?? energy;
       }
+      if (sdr) repo.setSdr(row.id, sdr);
       this.appendRecord("ended", extra);
     });
     if (closed) this.deps.stamped?.(row.id, "ended_at", endedMs);

@@ -157,4 +157,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN charging_ms INTEGER;
   `,
+  // 7: the session data record as sent (and as corrected), kept for \`evsed sessions\` after the outbox delivered it.
+  `
+  ALTER TABLE sessions ADD COLUMN sdr TEXT;
+  `,
 ];

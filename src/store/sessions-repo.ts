@@ -22,6 +22,8 @@ export interface SessionRow {
   readonly flags: string;
   /** Charging time (contactor closed) so far, saved with the running sum; null before the first save. */
   readonly charging_ms: number | null;
+  /** The session data record (JSON) of an ended session, as last sent; null while open. */
+  readonly sdr: string | null;
 }
 
 /** The timestamps of a session row that the ledger stamps from the wall clock. */
@@ -67,6 +69,7 @@ export class SessionsRepo {
            ended_at = coalesce(@ended_at, ended_at), flags = @flags WHERE id = @id`,
       ),
       energy: db.prepare("UPDATE sessions SET energy_wh = ?, export_wh = ? WHERE id = ?"),
+      sdr: db.prepare("UPDATE sessions SET sdr = ? WHERE id = ?"),
       list: db.prepare("SELECT * FROM sessions WHERE plugged_at >= ? ORDER BY plugged_at DESC, rowid DESC LIMIT ?"),
     };
   }
@@ -140,6 +143,11 @@ export class SessionsRepo {
 
   setEnergy(id: string, energyWh: number, exportWh: number): void {
     this.stmts.energy.run(energyWh, exportWh, id);
+  }
+
+  /** Keep the session data record sent for `id` (at the end, and again when corrected). */
+  setSdr(id: string, sdr: object): void {
+    this.stmts.sdr.run(JSON.stringify(sdr), id);
   }
 
   list(q: SessionQuery = {}): SessionRow[] {

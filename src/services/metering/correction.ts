@@ -5,6 +5,7 @@ import { isoSeconds } from "../../core/time.js";
 import { type Cursor, closedOf, type IntervalRow, type IntervalsRepo } from "../../store/intervals-repo.js";
 import type { SessionRow, SessionsRepo, StampField } from "../../store/sessions-repo.js";
 import { IDLE_FLAG, IDLE_OWNER } from "./idle.js";
+import type { Sdr } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 import type { IntervalWriter } from "./writer.js";
 
@@ -26,9 +27,9 @@ export interface CorrectionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /** The session data record of a closed session from its (corrected) row, intervals and closing cursor. */
-  sdr(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor): Record<string, unknown>;
+  sdr(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor): Sdr;
   /** Append a `session` record with event `corrected` for `row` (inside the caller's transaction). */
-  recordCorrected(row: SessionRow, extra: Record<string, unknown>): void;
+  recordCorrected(row: SessionRow, extra: { sdr?: Sdr }): void;
 }
 
 export interface CorrectionResult {
@@ -185,7 +186,7 @@ export class PreSyncCorrection {
       sessions.restamp(id, moved, flags);
       if (moved.plugged_at !== undefined) replugged.add(id);
       const cursor = this.closed.get(id);
-      const extra: Record<string, unknown> = {};
+      const extra: { sdr?: Sdr } = {};
       if (cursor) {
         const plug = stamps.plugged_at;
         const end = stamps.ended_at;

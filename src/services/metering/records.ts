@@ -51,18 +51,16 @@ export function sdrContext(settings: MeteringSettings, stationId: string): SdrCo
   };
 }
 
+/** The session data record (docs/schemas/session.schema.json, `sdr`). */
+export type Sdr = ReturnType<typeof buildSdr>;
+
 /**
  * The session data record (eMI3 SDR; P1 billing) carried by the `ended` session record as `sdr`.
  * Energy is the sum of the session's intervals (equal to the register difference); times are corrected
  * for clock steps; the cost is the exact sum of the interval costs, rounded once. A session billed to
  * the premise (meter lost) is priced at the premise rate throughout, without program.
  */
-export function buildSdr(
-  row: SessionRow,
-  intervals: readonly IntervalRow[],
-  cursor: Cursor | null,
-  ctx: SdrContext,
-): Record<string, unknown> {
+export function buildSdr(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor | null, ctx: SdrContext) {
   const premise = cursor?.billedToPremise === true;
   const importWh = intervals.reduce((a, i) => a + i.import_wh, 0);
   const exportWh = intervals.reduce((a, i) => a + i.export_wh, 0);

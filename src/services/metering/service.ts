@@ -13,7 +13,7 @@ import { ClockWatch, followClockChange } from "./clock-watch.js";
 import { PreSyncCorrection } from "./correction.js";
 import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
 import { MeterHealth } from "./meter-health.js";
-import { buildSdr, sdrContext } from "./records.js";
+import { buildSdr, type Sdr, sdrContext } from "./records.js";
 import type { MeteringSettings } from "./settings.js";
 import { IntervalWriter } from "./writer.js";
 
@@ -36,7 +36,7 @@ export interface MeteringDeps {
   /** Add a flag to the open session; the session ledger owns the row. */
   flagSession(flag: string): void;
   /** Append a `session` record with event `corrected` for `row`, inside the caller's transaction (the ledger's format). */
-  recordCorrected(row: SessionRow, extra: Record<string, unknown>): void;
+  recordCorrected(row: SessionRow, extra: { sdr?: Sdr }): void;
   readonly notify: () => void;
 }
 
@@ -137,7 +137,7 @@ export class MeteringService {
    * Called by the session ledger inside the transaction that closes `row`: closes the remaining
    * intervals at the stop register and returns the session data record. Never throws.
    */
-  sessionClosing(row: SessionRow): Record<string, unknown> | undefined {
+  sessionClosing(row: SessionRow): { sdr: Sdr } | undefined {
     try {
       this.inClosingTx = true;
       return this.deps.db.transaction(() => this.closeSession(row))();
@@ -149,7 +149,7 @@ export class MeteringService {
     }
   }
 
-  private closeSession(closing: SessionRow): Record<string, unknown> {
+  private closeSession(closing: SessionRow): { sdr: Sdr } {
     const { repo, clock, sessions } = this.deps;
     this.checkClock();
     // The check may have corrected the row's times (the clock's first sync).
@@ -175,7 +175,7 @@ export class MeteringService {
     return { sdr };
   }
 
-  private sdrOf(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor | null): Record<string, unknown> {
+  private sdrOf(row: SessionRow, intervals: readonly IntervalRow[], cursor: Cursor | null): Sdr {
     return buildSdr(row, intervals, cursor, sdrContext(this.deps.settings, this.deps.stationId));
   }
 

@@ -45,9 +45,17 @@ describe("evsed intervals", () => {
     const table = await runCli(["intervals"], { cwd: st.dir });
     expect(table.stdout).toMatch(/10:15:00Z\s+900\s+/);
 
+    // The session list carries the billing fields of the session data record sent at the end.
     const sessions = await runCli(["sessions", "--csv"], { cwd: st.dir });
     expect(sessions.code).toBe(0);
-    expect(sessions.stdout.split("\n")[1]).toContain(session.id);
+    const [header, first] = sessions.stdout.trim().split("\n");
+    const cols = Object.fromEntries((header ?? "").split(",").map((h, i) => [h, (first ?? "").split(",")[i]]));
+    const sdr = JSON.parse(session.sdr ?? "null") as Record<string, unknown>;
+    expect(cols).toMatchObject({ id: session.id, energyWh: String(session.energy_wh), currency: "EUR", stopReason: "EVDisconnected" });
+    expect(Number(cols.costMinor)).toBe(sdr.costMinor);
+    expect(Math.abs(Number(cols.costMinor) - ((session.energy_wh ?? 0) * 20) / 1000)).toBeLessThanOrEqual(0.5);
+    expect(Number(cols.chargingS)).toBe(sdr.chargingS);
+    expect(Number(cols.chargingS)).toBeGreaterThan(35 * 60);
 
     const bad = await runCli(["intervals", "--since", "yesterday-ish"], { cwd: st.dir });
     expect(bad.code).toBe(2);

@@ -114,6 +114,8 @@ describe("correction at the clock's first synchronization", () => {
     const ended = st.records<SessionRecord>("session").find((r) => r.event === "ended")?.sdr as Record<string, unknown>;
     expect(sdr.connectedS).toBe(ended.connectedS);
     expect(sdr.chargingS).toBe(ended.chargingS);
+    // The station keeps the corrected record, not the one sent at the end.
+    expect(JSON.parse(row.sdr ?? "null")).toEqual(sdr);
 
     const clockEvent = st.records<{ kind: string; detail: Record<string, unknown> }>("event").find((e) => e.kind === "clock");
     expect(clockEvent?.detail).toMatchObject({ synced: true, correctedSessions: 1, correctedIntervals: rows.length });

@@ -5,6 +5,7 @@ import { ConfigSchema } from "../../../../src/config/schema.js";
 import { Validator } from "../../../../src/config/validate.js";
 import { CLOCK_CORRECTED, MAX_REMEMBERED, PreSyncCorrection } from "../../../../src/services/metering/correction.js";
 import { MeteringSettings } from "../../../../src/services/metering/settings.js";
+import { buildSdr, sdrContext } from "../../../../src/services/metering/records.js";
 import { IntervalWriter } from "../../../../src/services/metering/writer.js";
 import { openDb } from "../../../../src/store/db.js";
 import { IntervalsRepo } from "../../../../src/store/intervals-repo.js";
@@ -29,7 +30,7 @@ function setup(clock: ManualClock) {
     clock,
     log: silentLogger(),
     writer: new IntervalWriter({ repo, outbox, settings, stationId: "st-1", now: () => clock.now() }),
-    sdr: () => ({}),
+    sdr: (row, intervals, cursor) => buildSdr(row, intervals, cursor, sdrContext(settings, "st-1")),
     recordCorrected: (row) => corrected.push(row),
   });
   /** A session plugged in now, stamped as the ledger does. */
