@@ -1,32 +1,13 @@
 import type { Command } from "commander";
-import { priceFromE4, roundMinor } from "../core/tariff.js";
+import { intervalFields } from "../services/metering/records.js";
 import { type IntervalRow, IntervalsRepo } from "../store/intervals-repo.js";
 import { EXIT, reportError, UsageError } from "./errors.js";
 import { printRecords, sinceArg } from "./format.js";
 import { openReadOnly } from "./sessions.js";
 
-/** An interval as the CLI prints it: the `interval` record's fields. */
+/** An interval as the CLI prints it: the `interval` record's fields and its seq. */
 export function intervalView(r: IntervalRow) {
-  return {
-    start: r.start,
-    durationS: r.duration_s,
-    sessionId: r.session_id,
-    pevId: r.pev_id,
-    premiseId: r.premise_id,
-    account: r.account,
-    program: r.program,
-    importWh: r.import_wh,
-    exportWh: r.export_wh,
-    startRegisterWh: r.start_register_wh,
-    endRegisterWh: r.end_register_wh,
-    tariffId: r.tariff_id,
-    period: r.period,
-    currency: r.currency,
-    priceMinorPerKWh: r.price_e4 === null ? null : priceFromE4(r.price_e4),
-    costMinor: r.cost_e7 === null ? null : roundMinor(BigInt(r.cost_e7)),
-    seq: r.seq,
-    flags: JSON.parse(r.flags) as string[],
-  };
+  return { ...intervalFields(r), seq: r.seq };
 }
 
 /** `evsed intervals [--session ID] [--since TIME] [--json|--csv]`: the EUMD intervals, oldest first. */

@@ -7,9 +7,12 @@ import type { MeteringSettings } from "./settings.js";
 
 /** The `interval` payload (docs/schemas/interval.schema.json). */
 export function intervalPayload(stationId: string, row: Omit<IntervalRow, "id">): Record<string, unknown> {
+  return { seq: row.seq, stationId, ...intervalFields(row) };
+}
+
+/** An interval's fields as the utility receives them, without the record's seq and station (also what `evsed intervals` prints). */
+export function intervalFields(row: Omit<IntervalRow, "id">) {
   return {
-    seq: row.seq,
-    stationId,
     start: row.start,
     durationS: row.duration_s,
     sessionId: row.session_id,
