@@ -52,6 +52,26 @@ function withScenarioCards(ctx: CommandContext, scenario: Scenario): CommandCont
   return { ...ctx.config, authorization: { ...auth, testTokens: cards } };
 }
 
+/** What the demo bills with when nothing configures a tariff: off-peak and a 16–21 h on-peak, US cents per kWh. */
+const DEMO_TARIFF = {
+  id: "demo-tou",
+  currency: "USD",
+  timeZone: "UTC",
+  basePeriod: "offPeak",
+  basePrice: 12,
+  periods: [{ name: "onPeak", price: 35, from: "16:00", to: "21:00" }],
+} as const;
+
+/**
+ * `evsed sim` with neither a config file nor a tariff in the environment rates the demo's intervals with
+ * `DEMO_TARIFF`, so that a developer sees costs in the records and in `evsed sessions`.
+ */
+function withDemoTariff(ctx: CommandContext, config: CommandContext["config"], env: NodeJS.ProcessEnv): CommandContext["config"] {
+  if (ctx.configFile !== null || Object.keys(env).some((k) => k.startsWith("EVSED_TARIFF"))) return config;
+  ctx.log.info({ tariff: DEMO_TARIFF.id }, "simulator: no config file, so the demo's time-of-use tariff rates the intervals");
+  return { ...config, tariff: { ...DEMO_TARIFF, periods: DEMO_TARIFF.periods.map((p) => ({ ...p })) } };
+}
+
 /**
  * `evsed run` and `evsed sim`: start the station, keep it running, and on SIGINT/SIGTERM open the
  * contactor, flush and exit 0. Configuration errors exit 2 before anything is written. The `reboot`
@@ -104,7 +124,8 @@ async function startOnce(global: GlobalOptions, opts: DaemonOptions, requestRest
   const simulated = Object.values(ctx.board.drivers).some((d) => d?.type === "sim");
   const scenario = simulated ? scenarioFor(ctx, opts) : null;
   const { log } = ctx;
-  const config = scenario ? withScenarioCards(ctx, scenario.scenario) : ctx.config;
+  const withCards = scenario ? withScenarioCards(ctx, scenario.scenario) : ctx.config;
+  const config = opts.simMode && scenario?.scenario === DEMO_SCENARIO ? withDemoTariff(ctx, withCards, process.env) : withCards;
   const cleanup: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const c of cleanup.reverse()) await c().catch((err: unknown) => log.warn({ err }, "stop step failed"));

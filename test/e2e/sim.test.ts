@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { EvsedProcess, tempDir } from "../helpers/cli.js";
+import { EvsedProcess, runCli, tempDir } from "../helpers/cli.js";
 
 /**
  * `evsed sim` as a developer or a demo uses it: embedded broker, status and records over MQTT, the
@@ -93,5 +93,36 @@ describe("evsed sim", () => {
     expect(rows[0]?.ended_at).toBeTruthy();
     expect(rows[0]?.energy_wh).toBe((rows[0]?.stop_register_wh ?? 0) - (rows[0]?.start_register_wh ?? 0));
     expect(rows[0]?.energy_wh).toBe(record.energyWh);
+  }, 120_000);
+
+  it("without a config file, runs the built-in demo and rates its intervals with the demo time-of-use tariff", async () => {
+    const dir = tempDir("evsed-demo-");
+    proc = new EvsedProcess(["sim", "--speed", "200", "--no-status-line"], {
+      cwd: dir,
+      env: { EVSED_MQTT__EMBEDDED_BROKER__PORT: "0" },
+    });
+    await proc.waitForMsg("session ended", 60_000);
+    expect((await proc.kill("SIGINT")).code).toBe(0);
+
+    const sessions = await runCli(["sessions", "--json"], { cwd: dir });
+    expect(sessions.code).toBe(0);
+    const ended = sessions.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((r) => r.endedAt !== null);
+    expect(ended).toMatchObject({ currency: "USD", stopReason: "EVDisconnected" });
+    expect(ended?.costMinor as number).toBeGreaterThan(0);
+
+    const intervals = await runCli(["intervals", "--json", "--session", ended?.id as string], { cwd: dir });
+    const rows = intervals.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const hour = new Date(r.start as string).getUTCHours();
+      expect(r).toMatchObject({ tariffId: "demo-tou", priceMinorPerKWh: hour >= 16 && hour < 21 ? 35 : 12 });
+    }
   }, 120_000);
 });
