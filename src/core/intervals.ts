@@ -208,6 +208,19 @@ interface Span {
 }
 
 /**
+ * A reading inside the open interval: the energy since the anchor is this interval's for certain, so the
+ * anchor moves to the reading. A later missed boundary then splits only what came between the last
+ * reading before the gap and the first after it. A reading outside `[anchor, end)` or below the anchor's
+ * registers changes nothing (`advance` and `rebaseline` deal with those).
+ */
+export function absorb(open: OpenInterval, reading: RegisterReading): OpenInterval {
+  const dImport = reading.importWh - open.anchor.importWh;
+  const dExport = reading.exportWh - open.anchor.exportWh;
+  if (reading.atMs < open.anchor.atMs || reading.atMs >= open.endMs || dImport < 0 || dExport < 0) return open;
+  return { ...open, accImportWh: open.accImportWh + dImport, accExportWh: open.accExportWh + dExport, anchor: reading };
+}
+
+/**
  * The meter's register fell (meter replaced or reset). The energy up to the last good reading stays in
  * the open interval; the new register becomes the anchor; the interval is flagged `registerReset`.
  * No energy is ever negative: what happened between the last good reading and the reset is unknown.
@@ -246,10 +259,11 @@ export function shiftOpen(open: OpenInterval, deltaMs: number, lengthS: number, 
 }
 
 /**
- * The synchronized wall clock stepped forward to `nowMs`. The open interval closes at once with the
- * energy up to `regs` (the last reading); the intervals the step jumped over are closed with 0 Wh, so
- * none is missing; the interval holding `nowMs` opens with its anchor there. All are flagged
- * `clockStepped`. Precondition: `regs` are not below the anchor.
+ * The synchronized wall clock stepped forward to `nowMs`. A step that stays inside the open interval
+ * closes nothing: the interval keeps collecting until its end (flagged `clockStepped`). A step past its
+ * end closes it at once with the energy up to `regs` (the last reading); the intervals the step jumped
+ * over are closed with 0 Wh, so none is missing; the interval holding `nowMs` opens with its anchor
+ * there. All are flagged `clockStepped`. Precondition: `regs` are not below the anchor.
  */
 export function stepForward(
   open: OpenInterval,
@@ -257,6 +271,7 @@ export function stepForward(
   nowMs: number,
   lengthS: number,
 ): AdvanceResult {
+  if (nowMs < open.endMs) return { closed: [], open: flagOpen(open, ["clockStepped"]) };
   const opts = { lengthS, toleranceMs: 0 };
   const first = advance(flagOpen(open, ["clockStepped"]), { ...regs, atMs: open.endMs }, opts);
   const rest = advance(first.open, { ...regs, atMs: Math.max(nowMs, first.open.startMs) }, opts);

@@ -1,7 +1,7 @@
 import type { Clock } from "../../../drivers/types.js";
 import type { Bus } from "../../app/bus.js";
 import type { Logger } from "../../app/log.js";
-import { advance, type ClosedInterval, flagOpen, openAt, type RegisterReading, rebaseline } from "../../core/intervals.js";
+import { absorb, advance, type ClosedInterval, flagOpen, openAt, type RegisterReading, rebaseline } from "../../core/intervals.js";
 import { isoSeconds } from "../../core/time.js";
 import { type Db, durably } from "../../store/db.js";
 import type { Cursor, IntervalRow, IntervalsRepo } from "../../store/intervals-repo.js";
@@ -280,6 +280,8 @@ export class MeteringService {
       return;
     }
     if (r.atMs >= c.open.endMs) this.closeUpTo(r, false);
+    // Kept in memory only: after a crash the saved anchor is older, which only widens a later split.
+    else this.cursor = { ...c, open: absorb(c.open, r) };
   }
 
   /** Fold `r` into the open interval, writing whatever it closes (durably, unless inside the ledger's close). */

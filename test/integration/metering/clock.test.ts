@@ -79,4 +79,25 @@ describe("metering across wall-clock changes", () => {
     const steps = st.records<{ kind: string; detail: { stepS: number } }>("event").filter((e) => e.kind === "clock");
     expect(steps.map((e) => e.detail.stepS)).toEqual([3600, -3600]);
   }, 60_000);
+
+  it("a small forward step (+5 s) mid-interval leaves each interval its own energy", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock });
+    await st.plugAndCharge(16);
+    await st.advance(13 * MIN); // ≈ 10:20, inside [10:15, 10:30)
+    clock.setWall(clock.now() + 5 * S);
+    await st.advance(40 * MIN);
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    const rows = expectLedgerExact(st, session);
+    const whAt = (hhmm: string) => rows.find((r) => r.start.slice(11, 16) === hhmm)?.import_wh ?? 0;
+    // A steady 16 A: the stepped interval and the next hold a full 15 minutes each, like 10:45.
+    const ref = whAt("10:45");
+    expect(ref).toBeGreaterThan(0);
+    expect(Math.abs(whAt("10:15") - ref)).toBeLessThan(ref * 0.05);
+    expect(Math.abs(whAt("10:30") - ref)).toBeLessThan(ref * 0.05);
+    expect(flagsOf(rows.find((r) => r.start.slice(11, 16) === "10:15") as IntervalRow)).toContain("clockStepped");
+  }, 60_000);
 });

@@ -87,4 +87,27 @@ describe("meter faults during a session", () => {
     expect(ended?.energyWh).toBe(sum);
     expectPayloadsValid(st);
   }, 60_000);
+
+  it("a missed boundary splits only the energy between the readings around the gap, not what was read before it", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock });
+    await st.plugAndCharge(16);
+    await st.advance(13 * MIN); // ≈ 10:20
+    st.world.act({ action: "pause" });
+    await st.advance(2 * MIN); // the meter reads the flat register until 10:22
+    st.world.act({ action: "meterOffline", on: true });
+    await st.advance(13 * MIN); // 10:35: the 10:30 boundary is missed
+    st.world.act({ action: "meterOffline", on: false });
+    await st.advance(20 * MIN);
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    const rows = expectLedgerExact(st, session);
+    const at = (hhmm: string) => rows.find((r) => r.start.slice(11, 16) === hhmm);
+    expect(at("10:15")?.import_wh).toBeGreaterThan(0);
+    // No energy flowed after 10:20, and the meter said so before the gap: nothing to share.
+    expect(at("10:30")?.import_wh).toBe(0);
+    expectPayloadsValid(st);
+  }, 60_000);
 });

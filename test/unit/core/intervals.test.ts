@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  absorb,
   advance,
   alignDown,
   type ClosedInterval,
@@ -139,6 +140,24 @@ describe("advance", () => {
   });
 });
 
+describe("absorb", () => {
+  it("a gap splits only the energy between the readings around it, not what was read before", () => {
+    // 600 Wh read by 00:10, then nothing until 00:20 (the 00:15 boundary missed), 100 Wh more by then.
+    const open = absorb(openAt(at(0, 0), 900), at(10 * MIN, 600));
+    expect(open).toMatchObject({ accImportWh: 600, anchor: { atMs: T0 + 10 * MIN, importWh: 600 } });
+    const r = advance(open, at(20 * MIN, 700), opts);
+    expect(r.closed.map((c) => [c.importWh, c.endImportWh, c.flags])).toEqual([[650, 650, ["estimated"]]]);
+    expect(r.open).toMatchObject({ startMs: T0 + 15 * MIN, accImportWh: 50, anchor: { importWh: 700 } });
+  });
+
+  it("ignores readings outside [anchor, end) and registers below the anchor", () => {
+    const open = absorb(openAt(at(0, 100), 900), at(5 * MIN, 150));
+    expect(absorb(open, at(4 * MIN, 160))).toBe(open);
+    expect(absorb(open, at(15 * MIN, 160))).toBe(open);
+    expect(absorb(open, at(6 * MIN, 90))).toBe(open);
+  });
+});
+
 describe("meter reset and clock changes", () => {
   it("keeps the energy before a register drop and never goes negative", () => {
     const open = openAt(at(0, 5000), 900);
@@ -159,6 +178,15 @@ describe("meter reset and clock changes", () => {
     ]);
     expect(r.closed.every((c) => c.flags.includes("clockStepped"))).toBe(true);
     expect(r.open).toMatchObject({ startMs: T0 + 60 * MIN, endMs: T0 + 75 * MIN, anchor: { atMs: T0 + 67 * MIN, importWh: 70 } });
+  });
+
+  it("a forward step that stays inside the open interval closes nothing: it keeps collecting to its end", () => {
+    // 1 Wh/s from 00:00; at 00:05 (300 Wh) the clock steps +5 s; readings go on until 00:15.
+    const r = stepForward(openAt(at(0, 0), 900), { importWh: 300, exportWh: 0 }, T0 + 5 * MIN + 5 * S, 900);
+    expect(r.closed).toEqual([]);
+    expect(r.open).toMatchObject({ startMs: T0, endMs: T0 + 15 * MIN, flags: ["clockStepped"] });
+    const closed = advance(r.open, at(15 * MIN, 895), opts).closed;
+    expect(closed.map((c) => [c.startMs - T0, c.importWh, c.flags])).toEqual([[0, 895, ["clockStepped"]]]);
   });
 
   it("moves the open interval onto the corrected timeline, never before the last closed one", () => {
