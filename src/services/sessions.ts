@@ -259,8 +259,11 @@ export class SessionService {
       const extra = this.open ? this.deps.onClosing?.(this.open) : undefined;
       this.open = repo.get(row.id);
       const sdr = extra?.sdr;
-      if (this.open && JSON.parse(this.open.flags).includes("registerReset") && sdr) {
-        // Across a meter reset the register difference means nothing; the intervals were rebased.
+      // Across a meter reset the register difference means nothing; the intervals were rebased. The
+      // metering service may have seen the reset only in the closing read (its flag is still queued).
+      if (this.open && sdr?.flags.includes("registerReset")) {
+        const rowFlags: string[] = JSON.parse(this.open.flags);
+        if (!rowFlags.includes("registerReset")) repo.setFlags(row.id, [...rowFlags, "registerReset"]);
         repo.setEnergy(row.id, sdr.importWh, sdr.exportWh);
         this.open = repo.get(row.id);
         energy = this.open?.energy_wh ?? energy;

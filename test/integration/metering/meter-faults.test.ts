@@ -110,4 +110,22 @@ describe("meter faults during a session", () => {
     expect(at("10:30")?.import_wh).toBe(0);
     expectPayloadsValid(st);
   }, 60_000);
+
+  it("a register reset first seen by the closing read: session energy is the intervals' sum, flagged", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock });
+    await st.plugAndCharge(16);
+    await st.advance(20 * MIN);
+    st.world.act({ action: "meter", importWh: 5 }); // meter replaced just before the vehicle leaves
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    const sum = st.intervals(session.id).reduce((a, r) => a + r.import_wh, 0);
+    expect(sum).toBeGreaterThan(0);
+    expect(session.energy_wh).toBe(sum);
+    expect(JSON.parse(session.flags)).toContain("registerReset");
+    const ended = st.records<{ event: string; energyWh: number }>("session").find((r) => r.event === "ended");
+    expect(ended?.energyWh).toBe(sum);
+  }, 60_000);
 });
