@@ -300,6 +300,10 @@ export class MeteringService {
     this.commit(() => {
       this.writer.write(session, session.id ? closed : markIdle(closed), next.billedToPremise);
       this.save(next, true);
+      // The session's last known register moves with its intervals: a crash before the next running sum
+      // must not close the session below registers its intervals already hold.
+      const a = next.open.anchor;
+      if (session.id) this.deps.sessions.progress(session.id, a.importWh, a.exportWh, this.charging.totalMs());
     });
     for (const c of closed) {
       this.deps.log.debug({ sessionId: session.id, start: isoSeconds(c.startMs), importWh: c.importWh, flags: c.flags }, "interval closed");

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { ManualClock } from "../../../drivers/clock/manual.js";
+import { readWorldFile, writeWorldFile } from "../../../drivers/sim/index.js";
 import { expectLedgerExact, type MeteringStation, MIN, S, startMeteringStation } from "./harness.js";
 
 const stations: MeteringStation[] = [];
@@ -9,7 +11,7 @@ afterEach(async () => {
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
-describe("charging time across a crash", () => {
+describe("metering across a crash", () => {
   it("loses at most the last minute: it is saved with the running sum, not only at interval closes", async () => {
     // A station that is abandoned without stopping (its clock never moves again) stands for a crash.
     const crashed = await startMeteringStation({ clock: new ManualClock({ wallMs: T0 }) });
@@ -36,5 +38,27 @@ describe("charging time across a crash", () => {
     // Charging 10:00:05 → 10:13:38 before the crash and about 30 min after it.
     expect(sdr?.chargingS).toBeGreaterThanOrEqual(13 * 60 + 30 - 60 + 30 * 60 - 30);
     expect(sdr?.chargingS).toBeLessThanOrEqual(sdr?.connectedS ?? 0);
+  }, 60_000);
+
+  it("a crash just after an interval close, with the meter silent and the vehicle gone: the session's energy is its intervals' sum", async () => {
+    // Offset 30 s so that the last running sum (10:14:30) is older than the interval close (10:15:00).
+    const crashed = await startMeteringStation({ clock: new ManualClock({ wallMs: T0 + 30 * S }) });
+    await crashed.plugAndCharge(16);
+    await crashed.advance(14 * MIN + 42 * S); // ≈ 10:15:20
+    expect(crashed.intervals()).toHaveLength(1);
+    // While it is down the vehicle leaves and the meter stops answering (edited in the world file, so
+    // the abandoned station does not react).
+    const file = join(crashed.dir, "var", "sim-world.json");
+    const world = readWorldFile(file);
+    if (!world) throw new Error("no world file");
+    writeWorldFile(file, { ...world, plugged: false, meterOffline: true });
+    const st = await startMeteringStation({ clock: new ManualClock({ wallMs: crashed.clock.now() + 5 * S }), dir: crashed.dir });
+    stations.push(st, crashed);
+    await st.advance(10 * S);
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    expect(session.ended_at).not.toBeNull();
+    expectLedgerExact(st, session);
+    expect(st.intervals(session.id).reduce((a, r) => a + r.import_wh, 0)).toBe(session.energy_wh);
   }, 60_000);
 });
