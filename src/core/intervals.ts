@@ -58,6 +58,9 @@ export interface ClosedInterval {
   readonly flags: readonly string[];
 }
 
+/** The interval length (s) for an interval starting at the boundary `startMs`: a change takes effect at a boundary. */
+export type LengthAt = (startMs: number) => number;
+
 export interface AdvanceResult {
   readonly closed: readonly ClosedInterval[];
   readonly open: OpenInterval;
@@ -124,14 +127,16 @@ function withFlags(flags: readonly string[], extra: readonly string[]): string[]
 export function advance(
   open: OpenInterval,
   reading: RegisterReading,
-  opts: { readonly lengthS: number; readonly toleranceMs: number; readonly final?: boolean },
+  opts: { readonly lengthS: number | LengthAt; readonly toleranceMs: number; readonly final?: boolean },
 ): AdvanceResult {
   const final = opts.final === true;
+  const fixed = opts.lengthS;
+  const lengthAt: LengthAt = typeof fixed === "number" ? () => fixed : fixed;
   if (reading.atMs < open.endMs && !final) return { closed: [], open };
   // bounds: s0 < e0 < … < e_k ≤ reading < e_{k+1}; just [s0, e0] for a final reading inside the open interval.
   const bounds = [open.startMs, open.endMs];
   while (reading.atMs >= (bounds[bounds.length - 1] as number))
-    bounds.push(nextBoundary(bounds[bounds.length - 1] as number, opts.lengthS));
+    bounds.push(nextBoundary(bounds[bounds.length - 1] as number, lengthAt(bounds[bounds.length - 1] as number)));
   const pieces: Span[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) pieces.push({ startMs: bounds[i] as number, endMs: bounds[i + 1] as number });
   const lastPassed = bounds.length >= 3 ? (bounds[bounds.length - 2] as number) : undefined;
@@ -176,7 +181,7 @@ export function advance(
       closed,
       open: {
         startMs: nextStart,
-        endMs: nextBoundary(nextStart, opts.lengthS),
+        endMs: nextBoundary(nextStart, lengthAt(nextStart)),
         startImportWh: reading.importWh,
         startExportWh: reading.exportWh,
         accImportWh: 0,

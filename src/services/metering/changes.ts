@@ -1,5 +1,5 @@
 import type { Clock } from "../../../drivers/types.js";
-import type { IntervalLengthS } from "../../core/intervals.js";
+import { type IntervalLengthS, nextBoundary } from "../../core/intervals.js";
 import type { TariffSpec } from "../../core/tariff.js";
 import { isoSeconds } from "../../core/time.js";
 import type { EventRecorder } from "../events.js";
@@ -26,9 +26,11 @@ export class MeteringChanges {
 
   setIntervalLength(s: IntervalLengthS, source: ChangeSource = "command"): { intervalS: number; effectiveAt: string } {
     const { settings, clock, events } = this.deps;
-    const from = settings.intervalS();
-    const effectiveAt = isoSeconds(this.deps.nextBoundary() ?? clock.now());
-    settings.setIntervalS(s);
+    const now = clock.now();
+    const from = settings.intervalS(now);
+    const fromMs = this.effectiveMs(now);
+    settings.setIntervalS(s, fromMs, now);
+    const effectiveAt = isoSeconds(fromMs);
     events.record("config", { source, changed: ["metering.intervalS"], outcome: "applied", from, to: s, effectiveAt });
     return { intervalS: s, effectiveAt };
   }
@@ -36,10 +38,21 @@ export class MeteringChanges {
   /** Rate intervals starting at or after the next boundary with `spec` (already compiled once by the caller). */
   setTariff(spec: TariffSpec, source: ChangeSource = "command"): { tariffId: string; effectiveAt: string } {
     const { settings, clock, events } = this.deps;
-    const fromMs = this.deps.nextBoundary() ?? clock.now();
-    settings.setTariff(spec, fromMs, clock.now());
+    const now = clock.now();
+    const fromMs = this.effectiveMs(now);
+    settings.setTariff(spec, fromMs, now);
     const effectiveAt = isoSeconds(fromMs);
     events.record("config", { source, changed: ["tariff"], outcome: "applied", tariffId: spec.id, effectiveAt });
     return { tariffId: spec.id, effectiveAt };
+  }
+
+  /**
+   * The next boundary: the open interval's end, or — when the meter has been silent past that end, so
+   * the intervals up to now are still to be closed — the first boundary after now. At once when nothing is open.
+   */
+  private effectiveMs(now: number): number {
+    const end = this.deps.nextBoundary();
+    if (end === null) return now;
+    return end > now ? end : nextBoundary(now, this.deps.settings.intervalS(now));
   }
 }

@@ -47,7 +47,7 @@ export class IdleIntervals {
     const { repo, settings, clock } = this.deps;
     const flags = clock.isSynced() ? [] : ["clockUnsynced"];
     const notBefore = repo.lastEnd(null) ?? Number.NEGATIVE_INFINITY;
-    const open = openAt(r, settings.intervalS(), flags, notBefore);
+    const open = openAt(r, settings.intervalS(r.atMs), flags, notBefore);
     return { open, carry: flags, chargingMs: 0, clockShiftMs: 0, vehicleEnergyWh: null, billedToPremise: false };
   }
 
@@ -62,7 +62,7 @@ export class IdleIntervals {
     const exp = start.exportWh ?? a.exportWh;
     const regs = imp !== null && imp >= a.importWh && exp >= a.exportWh ? { importWh: imp, exportWh: exp } : a;
     const reading = { atMs: Math.max(start.atMs, c.open.startMs), importWh: regs.importWh, exportWh: regs.exportWh };
-    const res = advance(c.open, reading, { lengthS: this.deps.settings.intervalS(), toleranceMs, final: true });
+    const res = advance(c.open, reading, { lengthS: (startMs) => this.deps.settings.intervalS(startMs), toleranceMs, final: true });
     return markIdle(res.closed, c.carry);
   }
 }

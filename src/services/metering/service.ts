@@ -243,7 +243,7 @@ export class MeteringService {
     const atMs = startedUnsynced && synced ? clock.now() : Date.parse(row.plugged_at);
     const flags = synced ? (startedUnsynced ? ["clockUnsynced"] : []) : ["clockUnsynced"];
     const anchor = { atMs, importWh: row.start_register_wh, exportWh: row.start_export_wh ?? 0 };
-    const open = openAt(anchor, settings.intervalS(), flags);
+    const open = openAt(anchor, settings.intervalS(atMs), flags);
     this.save({ open, carry: flags, chargingMs: 0, clockShiftMs: 0, vehicleEnergyWh: null, billedToPremise: false }, false);
   }
 
@@ -273,7 +273,7 @@ export class MeteringService {
     }
     if (r.atMs - c.open.endMs > MAX_GAP_MS) {
       // Too long to spread: the open interval takes the energy, the next one opens at the present.
-      const lengthS = this.deps.settings.intervalS();
+      const lengthS = this.deps.settings.intervalS(r.atMs);
       const res = advance(c.open, { ...r, atMs: c.open.endMs }, { lengthS, toleranceMs: 0 });
       const closed = res.closed.map((x) => withFlags(x, [...c.carry, "estimated"]));
       this.writeClosed(closed, { ...c, open: openAt(r, lengthS, ["clockStepped"], res.open.startMs), carry: [] });
@@ -287,7 +287,8 @@ export class MeteringService {
   /** Fold `r` into the open interval, writing whatever it closes (durably, unless inside the ledger's close). */
   private closeUpTo(r: RegisterReading, final: boolean): void {
     const c = this.cursor as Cursor;
-    const res = advance(c.open, r, { lengthS: this.deps.settings.intervalS(), toleranceMs: BOUNDARY_TOLERANCE_MS, final });
+    const lengthS = (startMs: number) => this.deps.settings.intervalS(startMs);
+    const res = advance(c.open, r, { lengthS, toleranceMs: BOUNDARY_TOLERANCE_MS, final });
     if (res.closed.length === 0) return;
     const closed = res.closed.map((x) => withFlags(x, c.carry));
     const open = res.open.flags.includes("estimated") ? flagOpen(res.open, c.carry) : res.open;
@@ -352,7 +353,7 @@ export class MeteringService {
     }
     const res = followClockChange(c, change, {
       nowMs: now,
-      lengthS: settings.intervalS(),
+      lengthS: settings.intervalS(now),
       notBeforeMs: repo.lastEnd(this.sessionId) ?? Number.NEGATIVE_INFINITY,
       regs: this.knownRegisters(c),
       replugged,

@@ -7,6 +7,13 @@ import type { MetaRepo } from "../../store/meta-repo.js";
 const KEY_INTERVAL = "metering.intervalS";
 const KEY_TARIFFS = "metering.tariffs";
 
+/** An interval-length change: `s` for intervals starting at or after the boundary `fromMs`, `before` until then. */
+interface LengthChange {
+  readonly s: IntervalLengthS;
+  readonly fromMs: number;
+  readonly before: IntervalLengthS;
+}
+
 /** A tariff and the instant (ms, interval start) from which it rates intervals. */
 interface Scheduled {
   readonly fromMs: number;
@@ -47,13 +54,32 @@ export class MeteringSettings {
     checkTariffConfig(config);
   }
 
-  intervalS(): IntervalLengthS {
-    const stored = Number(this.meta.get(KEY_INTERVAL));
-    return isIntervalLength(stored) ? stored : this.config.metering.intervalS;
+  /** The interval length for an interval starting at `startMs`; without it, the latest one set. */
+  intervalS(startMs = Number.POSITIVE_INFINITY): IntervalLengthS {
+    const c = this.lengthChange();
+    if (!c) return this.config.metering.intervalS;
+    return startMs >= c.fromMs ? c.s : c.before;
   }
 
-  setIntervalS(s: IntervalLengthS): void {
-    this.meta.set(KEY_INTERVAL, String(s));
+  /** Use `s` for intervals starting at or after the boundary `fromMs`; the length in force at `nowMs` until then. */
+  setIntervalS(s: IntervalLengthS, fromMs: number, nowMs: number): void {
+    const change: LengthChange = { s, fromMs, before: this.intervalS(nowMs) };
+    this.meta.set(KEY_INTERVAL, JSON.stringify(change));
+  }
+
+  private lengthChange(): LengthChange | null {
+    const raw = this.meta.get(KEY_INTERVAL);
+    if (raw === null) return null;
+    // Earlier builds stored the bare length, in force at once.
+    const bare = Number(raw);
+    if (isIntervalLength(bare)) return { s: bare, fromMs: Number.NEGATIVE_INFINITY, before: bare };
+    try {
+      const c = JSON.parse(raw) as Partial<LengthChange>;
+      const ok = typeof c.fromMs === "number" && isIntervalLength(c.s ?? 0) && isIntervalLength(c.before ?? 0);
+      return ok ? (c as LengthChange) : null;
+    } catch {
+      return null;
+    }
   }
 
   account(): string | null {

@@ -145,4 +145,46 @@ describe("EUMD intervals over a 10-hour session", () => {
     ]);
     expectPayloadsValid(st);
   }, 60_000);
+
+  describe("a change that arrives while the meter is silent past a boundary", () => {
+    /** Charging from 10:07, the meter silent from 10:27; the command at 11:05; the meter back, then 20 min more. */
+    async function commandDuringGap(config: Record<string, unknown>, command: (s: MeteringStation) => { effectiveAt: string }) {
+      const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+      st = await startMeteringStation({ clock, config });
+      await st.plugAndCharge(16);
+      await st.advance(20 * MIN);
+      st.world.act({ action: "meterOffline", on: true });
+      await st.advance(38 * MIN);
+      const commandMs = clock.now();
+      const res = command(st);
+      st.world.act({ action: "meterOffline", on: false });
+      await st.advance(20 * MIN);
+      st.world.act({ action: "unplug" });
+      await st.advance(5 * S);
+      const [session] = st.sessions();
+      if (!session) throw new Error("no session");
+      return { commandMs, res, rows: expectLedgerExact(st, session) };
+    }
+
+    it("setTariff rates from the first boundary after the command, never the past", async () => {
+      const base: TariffSpec = { id: "OLD", currency: "EUR", timeZone: "Europe/Berlin", basePeriod: "offPeak", basePrice: 10, periods: [] };
+      const { commandMs, res, rows } = await commandDuringGap({ tariff: base }, (s) =>
+        s.station.meteringChanges.setTariff({ ...base, id: "NEW", basePrice: 99 }),
+      );
+      expect(res.effectiveAt).toBe("2026-11-23T11:15:00Z");
+      expect(Date.parse(res.effectiveAt)).toBeGreaterThanOrEqual(commandMs);
+      for (const r of rows) expect(r.tariff_id).toBe(r.start_ms < Date.parse(res.effectiveAt) ? "OLD" : "NEW");
+    }, 60_000);
+
+    it("setIntervalLength applies from the first boundary after the command; intervals before it keep their length", async () => {
+      const { commandMs, res, rows } = await commandDuringGap({}, (s) => s.station.meteringChanges.setIntervalLength(300));
+      expect(res.effectiveAt).toBe("2026-11-23T11:15:00Z");
+      const effective = Date.parse(res.effectiveAt);
+      expect(effective).toBeGreaterThanOrEqual(commandMs);
+      for (const r of rows) {
+        if (r.start_ms + r.duration_s * S <= effective) expect(r.duration_s === 900 || r.start_ms === rows[0]?.start_ms).toBe(true);
+        else expect(r.duration_s === 300 || r === rows[rows.length - 1]).toBe(true);
+      }
+    }, 60_000);
+  });
 });
