@@ -242,6 +242,21 @@ export function rebaseline(open: OpenInterval, lastGood: RegisterReading | null,
   };
 }
 
+/** Add flags to a closed interval. */
+export function flagClosed(c: ClosedInterval, extra: readonly string[]): ClosedInterval {
+  return extra.length === 0 ? c : { ...c, flags: withFlags(c.flags, extra) };
+}
+
+/**
+ * A gap too long to spread over intervals (days: a meter silent that long, or a clock step): the open
+ * interval takes all the energy up to `r` and closes at its own end, flagged `flags`; the interval
+ * holding `r` opens there (`clockStepped`), never before that end. The intervals between are not written.
+ */
+export function closeAcrossGap(open: OpenInterval, r: RegisterReading, lengthS: number, flags: readonly string[]): AdvanceResult {
+  const res = advance(flagOpen(open, flags), { ...r, atMs: open.endMs }, { lengthS, toleranceMs: 0 });
+  return { closed: res.closed, open: openAt(r, lengthS, ["clockStepped"], res.open.startMs) };
+}
+
 /** Add flags to the open interval. */
 export function flagOpen(open: OpenInterval, flags: readonly string[]): OpenInterval {
   const next = withFlags(open.flags, flags);

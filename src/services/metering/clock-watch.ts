@@ -1,5 +1,5 @@
 import type { Clock } from "../../../drivers/types.js";
-import { advance, type ClosedInterval, flagOpen, openAt, shiftOpen, stepForward } from "../../core/intervals.js";
+import { type ClosedInterval, closeAcrossGap, flagClosed, flagOpen, shiftOpen, stepForward } from "../../core/intervals.js";
 import type { Cursor } from "../../store/intervals-repo.js";
 
 /** A change of the wall clock seen between two observations. */
@@ -83,11 +83,10 @@ export function followClockChange(
     return { next: { ...c, open: shiftOpen(c.open, change.deltaMs, lengthS, ctx.notBeforeMs), carry, clockShiftMs }, closed: [] };
   }
   if (change.deltaMs < 0) return { next: { ...c, open: flagOpen(c.open, ["clockStepped"]), clockShiftMs }, closed: [] };
-  const carried = (xs: readonly ClosedInterval[]) => xs.map((x) => ({ ...x, flags: [...new Set([...x.flags, ...c.carry])] }));
+  const carried = (xs: readonly ClosedInterval[]) => xs.map((x) => flagClosed(x, c.carry));
   if (change.deltaMs > ctx.maxGapMs) {
-    const res = advance(flagOpen(c.open, ["clockStepped"]), { ...ctx.regs, atMs: c.open.endMs }, { lengthS, toleranceMs: 0 });
-    const open = openAt({ ...ctx.regs, atMs: ctx.nowMs }, lengthS, ["clockStepped"], res.open.startMs);
-    return { next: { ...c, open, carry: [], clockShiftMs }, closed: carried(res.closed) };
+    const res = closeAcrossGap(c.open, { ...ctx.regs, atMs: ctx.nowMs }, lengthS, ["clockStepped"]);
+    return { next: { ...c, open: res.open, carry: [], clockShiftMs }, closed: carried(res.closed) };
   }
   const res = stepForward(c.open, ctx.regs, ctx.nowMs, lengthS);
   return { next: { ...c, open: res.open, carry: [], clockShiftMs }, closed: carried(res.closed) };

@@ -20,6 +20,11 @@ export class MeterHealth {
     this.lost = false;
   }
 
+  /** Whether the meter is lost now (failing for the loss time, no good reading since). */
+  isLost(): boolean {
+    return this.lost;
+  }
+
   /** A good reading. True when it ends a loss (the caller reports `meterRestored`). */
   good(): boolean {
     this.failingSince = null;

@@ -1,7 +1,16 @@
 import type { Clock } from "../../../drivers/types.js";
 import type { Bus } from "../../app/bus.js";
 import type { Logger } from "../../app/log.js";
-import { absorb, advance, type ClosedInterval, flagOpen, openAt, type RegisterReading, rebaseline } from "../../core/intervals.js";
+import {
+  absorb,
+  advance,
+  type ClosedInterval,
+  closeAcrossGap,
+  flagClosed,
+  flagOpen,
+  type RegisterReading,
+  rebaseline,
+} from "../../core/intervals.js";
 import { isoSeconds } from "../../core/time.js";
 import { type Db, durably } from "../../store/db.js";
 import type { Cursor, IntervalRow, IntervalsRepo } from "../../store/intervals-repo.js";
@@ -14,6 +23,7 @@ import { PreSyncCorrection } from "./correction.js";
 import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
 import { MeterHealth } from "./meter-health.js";
 import { buildSdr, type Sdr, sdrContext } from "./records.js";
+import { firstCursor } from "./session-cursor.js";
 import type { MeteringSettings } from "./settings.js";
 import { IntervalWriter } from "./writer.js";
 
@@ -238,13 +248,9 @@ export class MeteringService {
     }
     const row = sessions.get(this.sessionId);
     if (!row || row.ended_at !== null || row.start_register_wh === null) return;
-    const synced = clock.isSynced();
-    const startedUnsynced = (JSON.parse(row.flags) as string[]).includes("clockUnsynced");
-    const atMs = startedUnsynced && synced ? clock.now() : Date.parse(row.plugged_at);
-    const flags = synced ? (startedUnsynced ? ["clockUnsynced"] : []) : ["clockUnsynced"];
-    const anchor = { atMs, importWh: row.start_register_wh, exportWh: row.start_export_wh ?? 0 };
-    const open = openAt(anchor, settings.intervalS(atMs), flags);
-    this.save({ open, carry: flags, chargingMs: 0, clockShiftMs: 0, vehicleEnergyWh: null, billedToPremise: false }, false);
+    const lengthAt = (ms: number) => settings.intervalS(ms);
+    const ctx = { synced: clock.isSynced(), nowMs: clock.now(), meterLost: this.health.isLost(), lengthAt };
+    this.save(firstCursor({ ...row, start_register_wh: row.start_register_wh }, ctx), false);
   }
 
   private onReading(r: RegisterReading): void {
@@ -272,11 +278,11 @@ export class MeteringService {
       return;
     }
     if (r.atMs - c.open.endMs > MAX_GAP_MS) {
-      // Too long to spread: the open interval takes the energy, the next one opens at the present.
-      const lengthS = this.deps.settings.intervalS(r.atMs);
-      const res = advance(c.open, { ...r, atMs: c.open.endMs }, { lengthS, toleranceMs: 0 });
-      const closed = res.closed.map((x) => withFlags(x, [...c.carry, "estimated"]));
-      this.writeClosed(closed, { ...c, open: openAt(r, lengthS, ["clockStepped"], res.open.startMs), carry: [] });
+      const res = closeAcrossGap(c.open, r, this.deps.settings.intervalS(r.atMs), ["estimated"]);
+      this.writeClosed(
+        res.closed.map((x) => flagClosed(x, c.carry)),
+        { ...c, open: res.open, carry: [] },
+      );
       return;
     }
     if (r.atMs >= c.open.endMs) this.closeUpTo(r, false);
@@ -290,7 +296,7 @@ export class MeteringService {
     const lengthS = (startMs: number) => this.deps.settings.intervalS(startMs);
     const res = advance(c.open, r, { lengthS, toleranceMs: BOUNDARY_TOLERANCE_MS, final });
     if (res.closed.length === 0) return;
-    const closed = res.closed.map((x) => withFlags(x, c.carry));
+    const closed = res.closed.map((x) => flagClosed(x, c.carry));
     const open = res.open.flags.includes("estimated") ? flagOpen(res.open, c.carry) : res.open;
     this.writeClosed(closed, { ...c, open, carry: [] });
   }
@@ -314,11 +320,12 @@ export class MeteringService {
 
   private onMeterError(): void {
     const c = this.cursor;
-    if (!c || !this.sessionId) return;
+    if (!this.sessionId) return;
     const since = this.health.failed();
     if (since === null) return;
-    const carry = [...new Set([...c.carry, "meterUnavailable"])];
-    this.save({ ...c, open: flagOpen(c.open, ["meterUnavailable"]), carry, billedToPremise: true }, false);
+    const carry = [...new Set([...(c?.carry ?? []), "meterUnavailable"])];
+    // Without a cursor the meter has not answered since plug-in: the cursor opens billed to the premise.
+    if (c) this.save({ ...c, open: flagOpen(c.open, ["meterUnavailable"]), carry, billedToPremise: true }, false);
     this.deps.events.record("meterLost", {
       sessionId: this.sessionId,
       since: isoSeconds(since),
@@ -389,8 +396,4 @@ export class MeteringService {
     if (this.inClosingTx) this.deps.db.transaction(fn)();
     else durably(this.deps.db, fn);
   }
-}
-
-function withFlags(c: ClosedInterval, extra: readonly string[]): ClosedInterval {
-  return extra.length === 0 ? c : { ...c, flags: [...new Set([...c.flags, ...extra])] };
 }

@@ -128,4 +128,33 @@ describe("meter faults during a session", () => {
     const ended = st.records<{ event: string; energyWh: number }>("session").find((r) => r.event === "ended");
     expect(ended?.energyWh).toBe(sum);
   }, 60_000);
+
+  it("a meter that does not answer at plug-in: event, session flagged and billed to the premise once it answers", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({
+      clock,
+      config: { metering: { program: "PEV-TOU", account: "ACC-42" }, tariff: { basePrice: 10, premisePrice: 31.5 } },
+    });
+    st.world.act({ action: "meterOffline", on: true });
+    await st.plugAndCharge(16);
+    await st.advance(5 * MIN);
+    expect(st.station.controller.snapshot().contactorClosed).toBe(true);
+    const lost = st.records<Ev>("event").find((e) => e.kind === "meterLost");
+    expect(lost?.detail.sessionId).toBe(st.sessions()[0]?.id);
+    st.world.act({ action: "meterOffline", on: false });
+    await st.advance(30 * MIN);
+    st.world.act({ action: "unplug" });
+    await st.advance(5 * S);
+    const [session] = st.sessions();
+    if (!session) throw new Error("no session");
+    expect(JSON.parse(session.flags)).toContain("meterUnavailable");
+    const rows = expectLedgerExact(st, session);
+    expect(rows.length).toBeGreaterThan(0);
+    // All billed to the premise; the interval the meter came back in is flagged, as after a loss mid-session.
+    for (const r of rows) expect({ account: r.account, program: r.program }).toEqual({ account: "PREMISE-7", program: null });
+    expect(flagsOf(rows[0] as IntervalRow)).toContain("meterUnavailable");
+    const sdr = st.records<{ event: string; sdr?: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
+    expect(sdr).toMatchObject({ billedTo: "premise", account: "PREMISE-7", program: null });
+    expectPayloadsValid(st);
+  }, 60_000);
 });
