@@ -87,10 +87,7 @@ describe("metering across wall-clock changes", () => {
     await st.advance(13 * MIN); // ≈ 10:20, inside [10:15, 10:30)
     clock.setWall(clock.now() + 5 * S);
     await st.advance(40 * MIN);
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     const rows = expectLedgerExact(st, session);
     const whAt = (hhmm: string) => rows.find((r) => r.start.slice(11, 16) === hhmm)?.import_wh ?? 0;
     // A steady 16 A: the stepped interval and the next hold a full 15 minutes each, like 10:45.

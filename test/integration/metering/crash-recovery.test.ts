@@ -26,11 +26,7 @@ describe("metering across a crash", () => {
     // Stopped after the new one, so its late clean-up finds the session closed and changes nothing.
     stations.push(st, crashed);
     await st.advance(30 * MIN);
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     expectLedgerExact(st, session);
     const sdr = st
       .records<{ event: string; sdr?: { chargingS: number; connectedS: number } }>("session")

@@ -28,6 +28,8 @@ export interface MeteringStation {
   /** Advance simulated time in 1 s steps, letting meter reads and commits run. */
   advance(ms: number): Promise<void>;
   plugAndCharge(amps?: number): Promise<void>;
+  /** Unplug the vehicle, let the station close the session, and return that session's row. */
+  unplugAndEnd(): Promise<SessionRow>;
   intervals(sessionId?: string): IntervalRow[];
   sessions(): SessionRow[];
   query<T>(sql: string, ...params: unknown[]): T[];
@@ -84,6 +86,14 @@ export async function startMeteringStation(opts: { clock?: ManualClock; config?:
       await advance(3 * S);
       world.act({ action: "token", id: CARD });
       await advance(5 * S);
+    },
+    async unplugAndEnd() {
+      world.act({ action: "unplug" });
+      await advance(5 * S);
+      const rows = query<SessionRow>("SELECT * FROM sessions ORDER BY plugged_at, rowid");
+      const last = rows[rows.length - 1];
+      if (!last?.ended_at) throw new Error("no session ended on unplug");
+      return last;
     },
     intervals: (sessionId) =>
       sessionId

@@ -29,11 +29,7 @@ describe("meter faults during a session", () => {
     expect(st.station.controller.snapshot().contactorClosed).toBe(true);
     st.world.act({ action: "meterOffline", on: false });
     await st.advance(40 * MIN); // 11:12
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     expect(JSON.parse(session.flags)).toContain("meterUnavailable");
     const rows = expectLedgerExact(st, session);
     expect(rows.map((r) => [r.start.slice(11, 16), flagsOf(r)])).toEqual([
@@ -99,10 +95,7 @@ describe("meter faults during a session", () => {
     await st.advance(13 * MIN); // 10:35: the 10:30 boundary is missed
     st.world.act({ action: "meterOffline", on: false });
     await st.advance(20 * MIN);
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     const rows = expectLedgerExact(st, session);
     const at = (hhmm: string) => rows.find((r) => r.start.slice(11, 16) === hhmm);
     expect(at("10:15")?.import_wh).toBeGreaterThan(0);
@@ -117,10 +110,7 @@ describe("meter faults during a session", () => {
     await st.plugAndCharge(16);
     await st.advance(20 * MIN);
     st.world.act({ action: "meter", importWh: 5 }); // meter replaced just before the vehicle leaves
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     const sum = st.intervals(session.id).reduce((a, r) => a + r.import_wh, 0);
     expect(sum).toBeGreaterThan(0);
     expect(session.energy_wh).toBe(sum);
@@ -143,10 +133,7 @@ describe("meter faults during a session", () => {
     expect(lost?.detail.sessionId).toBe(st.sessions()[0]?.id);
     st.world.act({ action: "meterOffline", on: false });
     await st.advance(30 * MIN);
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     expect(JSON.parse(session.flags)).toContain("meterUnavailable");
     const rows = expectLedgerExact(st, session);
     expect(rows.length).toBeGreaterThan(0);

@@ -46,11 +46,7 @@ describe("EUMD intervals over a 10-hour session", () => {
     // 22:06Z: a new tariff, effective from the next boundary (22:15Z).
     expect(st.station.meteringChanges.setTariff(TOU_B)).toEqual({ tariffId: "TOU-B", effectiveAt: "2026-11-23T22:15:00Z" });
     await st.advance(4 * HOUR + 46 * MIN);
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     expect(session.stop_reason).toBe("EVDisconnected");
     const rows = expectLedgerExact(st, session);
     const energy = (session.stop_register_wh as number) - (session.start_register_wh as number);
@@ -123,10 +119,7 @@ describe("EUMD intervals over a 10-hour session", () => {
     await st.advance(22 * MIN); // 10:42
     expect(st.station.meteringChanges.setIntervalLength(3600)).toEqual({ intervalS: 3600, effectiveAt: "2026-11-23T10:45:00Z" });
     await st.advance(78 * MIN); // 12:00
-    st.world.act({ action: "unplug" });
-    await st.advance(5 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
+    const session = await st.unplugAndEnd();
     const rows = expectLedgerExact(st, session);
     expect(rows.map((r: IntervalRow) => [r.start.slice(11, 16), r.duration_s])).toEqual([
       ["10:00", 900],
@@ -159,10 +152,7 @@ describe("EUMD intervals over a 10-hour session", () => {
       const res = command(st);
       st.world.act({ action: "meterOffline", on: false });
       await st.advance(20 * MIN);
-      st.world.act({ action: "unplug" });
-      await st.advance(5 * S);
-      const [session] = st.sessions();
-      if (!session) throw new Error("no session");
+      const session = await st.unplugAndEnd();
       return { commandMs, res, rows: expectLedgerExact(st, session) };
     }
 
