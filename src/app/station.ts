@@ -205,7 +205,7 @@ export class Station {
       settings,
       clock,
       events: this.events,
-      nextBoundary: () => this.metering.nextBoundary(),
+      openInterval: () => this.metering.openInterval(),
     });
     this.safety = new SafetySupervisor({
       config: { feedbackSettleMs: config.charging.feedbackSettleMs, overCurrentGraceMs: config.charging.overCurrentGraceMs },

@@ -1,5 +1,5 @@
 import type { Clock } from "../../../drivers/types.js";
-import { type IntervalLengthS, nextBoundary } from "../../core/intervals.js";
+import { alignDown, type IntervalLengthS, nextBoundary } from "../../core/intervals.js";
 import type { TariffSpec } from "../../core/tariff.js";
 import { isoSeconds } from "../../core/time.js";
 import type { EventRecorder } from "../events.js";
@@ -9,8 +9,8 @@ export interface MeteringChangesDeps {
   readonly settings: MeteringSettings;
   readonly clock: Clock;
   readonly events: EventRecorder;
-  /** The open interval's end (a session's or the idle one's), else null: where a change takes effect. */
-  nextBoundary(): number | null;
+  /** The open interval (a session's or the idle one's), else null: a change takes effect at its end. */
+  openInterval(): { readonly startMs: number; readonly endMs: number } | null;
 }
 
 /** Who asked for a change, as the `config` event's `source`: the utility's command or a PEV binding's program. */
@@ -29,7 +29,7 @@ export class MeteringChanges {
     const now = clock.now();
     const from = settings.intervalS(now);
     const fromMs = this.effectiveMs(now);
-    settings.setIntervalS(s, fromMs, now);
+    settings.setIntervalS(s, fromMs, this.keepFromMs(fromMs));
     const effectiveAt = isoSeconds(fromMs);
     events.record("config", { source, changed: ["metering.intervalS"], outcome: "applied", from, to: s, effectiveAt });
     return { intervalS: s, effectiveAt };
@@ -40,7 +40,7 @@ export class MeteringChanges {
     const { settings, clock, events } = this.deps;
     const now = clock.now();
     const fromMs = this.effectiveMs(now);
-    settings.setTariff(spec, fromMs, now);
+    settings.setTariff(spec, fromMs, this.keepFromMs(fromMs));
     const effectiveAt = isoSeconds(fromMs);
     events.record("config", { source, changed: ["tariff"], outcome: "applied", tariffId: spec.id, effectiveAt });
     return { tariffId: spec.id, effectiveAt };
@@ -48,11 +48,18 @@ export class MeteringChanges {
 
   /**
    * The next boundary: the open interval's end, or — when the meter has been silent past that end, so
-   * the intervals up to now are still to be closed — the first boundary after now. At once when nothing is open.
+   * the intervals up to now are still to be closed — the first boundary after now. With nothing open,
+   * the start of the interval in progress: a session plugged in next is rated from its first interval.
    */
   private effectiveMs(now: number): number {
-    const end = this.deps.nextBoundary();
-    if (end === null) return now;
-    return end > now ? end : nextBoundary(now, this.deps.settings.intervalS(now));
+    const lengthS = this.deps.settings.intervalS(now);
+    const end = this.deps.openInterval()?.endMs;
+    if (end === undefined) return alignDown(now, lengthS);
+    return end > now ? end : nextBoundary(now, lengthS);
+  }
+
+  /** The oldest interval not yet closed: what an earlier change still applies to from there on must stay. */
+  private keepFromMs(fromMs: number): number {
+    return this.deps.openInterval()?.startMs ?? fromMs;
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../../../drivers/types.js";
 import { type ClosedInterval, closeAcrossGap, flagClosed, flagOpen, shiftOpen, stepForward } from "../../core/intervals.js";
+import { isoSeconds } from "../../core/time.js";
 import type { Cursor } from "../../store/intervals-repo.js";
 
 /** A change of the wall clock seen between two observations. */
@@ -47,6 +48,18 @@ export class ClockWatch {
   }
 }
 
+/** The `clock` event's detail for `change`, seen at `nowMs`, with what the first sync corrected. */
+export function clockEventDetail(change: ClockChange, nowMs: number, fixed: { sessions: number; intervals: number } | null) {
+  return {
+    reason: change.deltaMs === 0 ? "synced" : "step",
+    fromTs: isoSeconds(nowMs - change.deltaMs),
+    toTs: isoSeconds(nowMs),
+    stepS: Math.round(change.deltaMs / 1000),
+    synced: change.synced,
+    ...(fixed ? { correctedSessions: fixed.sessions, correctedIntervals: fixed.intervals } : {}),
+  };
+}
+
 /** Where a cursor goes after a clock change: its next state and the intervals to write (carry applied). */
 export interface ClockFollow {
   readonly next: Cursor;
@@ -89,5 +102,7 @@ export function followClockChange(
     return { next: { ...c, open: res.open, carry: [], clockShiftMs }, closed: carried(res.closed) };
   }
   const res = stepForward(c.open, ctx.regs, ctx.nowMs, lengthS);
-  return { next: { ...c, open: res.open, carry: [], clockShiftMs }, closed: carried(res.closed) };
+  // A step inside the open interval closes nothing: what is carried for it stays until it closes.
+  const carry = res.closed.length > 0 ? [] : c.carry;
+  return { next: { ...c, open: res.open, carry, clockShiftMs }, closed: carried(res.closed) };
 }

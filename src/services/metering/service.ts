@@ -18,7 +18,7 @@ import type { Outbox } from "../../store/outbox.js";
 import type { SessionRow, SessionsRepo, StampField } from "../../store/sessions-repo.js";
 import type { EventRecorder } from "../events.js";
 import { ChargingTime } from "./charging-time.js";
-import { ClockWatch, followClockChange } from "./clock-watch.js";
+import { ClockWatch, clockEventDetail, followClockChange } from "./clock-watch.js";
 import { PreSyncCorrection } from "./correction.js";
 import { IDLE_OWNER, IdleIntervals, markIdle } from "./idle.js";
 import { MeterHealth } from "./meter-health.js";
@@ -55,16 +55,13 @@ export interface MeteringDeps {
  * at or after each boundary, written durably with their `interval` records; the session data record at
  * session end (`sessionClosing`, called inside the ledger's closing transaction).
  *
- * - Meter silent past a boundary: the interval stays open; the next good reading splits the energy by
- *   time (`estimated`). Silent for `meterLossS`: event `meterLost`, session flagged `meterUnavailable`
- *   and billed to the premise; charging is not touched. Back: event `meterRestored`.
+ * - Meter silent past a boundary: the energy between the readings around the gap is split by time
+ *   (`estimated`). Silent for `meterLossS`: `meterLost`, session `meterUnavailable`, billed to the
+ *   premise; charging is not touched. Back: `meterRestored`.
  * - Register fell: new baseline, event `meterRegisterReset`, session flagged `registerReset`.
- * - Clock: while unsynchronized nothing closes (`clockUnsynced`); the first sync moves the open interval
- *   onto the corrected timeline, and corrects what this run stamped before it (`correction.ts`). A synchronized clock stepping back holds the open interval until its
- *   end comes round again; stepping forward closes it and fills the skipped intervals with 0 Wh
- *   (`clockStepped`). Every change is an event `clock`. No interval is ever negative or stamped twice.
- * - `metering.idleIntervals`: without a session the same cursor runs with no session ID (`idle.ts`),
- *   handed over at the session's start register and resumed from its stop register.
+ * - Clock: unsynchronized, nothing closes (`clockUnsynced`); the first sync corrects what this run
+ *   stamped (`correction.ts`); synchronized steps follow `followClockChange`. Every change is a `clock` event.
+ * - `metering.idleIntervals`: without a session the same cursor runs with no session ID (`idle.ts`).
  */
 export class MeteringService {
   private readonly writer: IntervalWriter;
@@ -138,9 +135,9 @@ export class MeteringService {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
-  /** The open interval's end (a session's, or the idle one's), else null: where a setting change takes effect (`changes.ts`). */
-  nextBoundary(): number | null {
-    return this.cursor?.open.endMs ?? null;
+  /** The open interval (a session's, or the idle one's), else null: a setting change takes effect at its end (`changes.ts`). */
+  openInterval(): { readonly startMs: number; readonly endMs: number } | null {
+    return this.cursor?.open ?? null;
   }
 
   /**
@@ -266,7 +263,11 @@ export class MeteringService {
     if (restored) this.deps.events.record("meterRestored", { sessionId: this.sessionId });
     const ref = this.knownRegisters(c);
     if (r.importWh < ref.importWh || r.exportWh < ref.exportWh) {
-      this.save({ ...c, open: rebaseline(c.open, this.lastGood, r) }, false);
+      const next = { ...c, open: rebaseline(c.open, this.lastGood, r) };
+      this.deps.db.transaction(() => {
+        this.save(next, true);
+        this.trackRegisters(r);
+      })();
       this.lastGood = r;
       this.deps.events.record("meterRegisterReset", { sessionId: this.sessionId, fromWh: ref.importWh, toWh: r.importWh });
       if (this.sessionId) this.deps.flagSession("registerReset");
@@ -307,10 +308,7 @@ export class MeteringService {
     this.commit(() => {
       this.writer.write(session, session.id ? closed : markIdle(closed), next.billedToPremise);
       this.save(next, true);
-      // The session's last known register moves with its intervals: a crash before the next running sum
-      // must not close the session below registers its intervals already hold.
-      const a = next.open.anchor;
-      if (session.id) this.deps.sessions.progress(session.id, a.importWh, a.exportWh, this.charging.totalMs());
+      this.trackRegisters(next.open.anchor);
     });
     for (const c of closed) {
       this.deps.log.debug({ sessionId: session.id, start: isoSeconds(c.startMs), importWh: c.importWh, flags: c.flags }, "interval closed");
@@ -339,17 +337,10 @@ export class MeteringService {
     if (!change) return;
     const { clock, events, settings, repo } = this.deps;
     const now = clock.now();
-    const stepS = Math.round(change.deltaMs / 1000);
     const fixed = change.synced && this.correction.pending() ? this.correction.apply((fn) => this.commit(fn)) : null;
-    events.record("clock", {
-      reason: change.deltaMs === 0 ? "synced" : "step",
-      fromTs: isoSeconds(now - change.deltaMs),
-      toTs: isoSeconds(now),
-      stepS,
-      synced: change.synced,
-      ...(fixed ? { correctedSessions: fixed.sessions, correctedIntervals: fixed.intervals } : {}),
-    });
-    this.deps.log.info({ stepS, synced: change.synced }, "wall clock changed");
+    const detail = clockEventDetail(change, now, fixed);
+    events.record("clock", detail);
+    this.deps.log.info({ stepS: detail.stepS, synced: change.synced }, "wall clock changed");
     const c = this.cursor;
     if (!c) return;
     // A session whose plug-in time was corrected is on the synchronized timeline from now on.
@@ -368,6 +359,14 @@ export class MeteringService {
     });
     if (res.closed.length > 0) this.writeClosed(res.closed, res.next);
     else this.save(res.next, false);
+  }
+
+  /**
+   * The session's last known register follows the cursor (in the caller's transaction), so that a crash
+   * before the next running sum never closes the session below its intervals, or at a replaced meter's.
+   */
+  private trackRegisters(r: { readonly importWh: number; readonly exportWh: number }): void {
+    if (this.sessionId) this.deps.sessions.progress(this.sessionId, r.importWh, r.exportWh, this.charging.totalMs());
   }
 
   /** The last good reading if it is not below the open interval's anchor, else the anchor. */

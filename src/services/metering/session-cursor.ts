@@ -6,7 +6,7 @@ import type { SessionRow } from "../../store/sessions-repo.js";
  * The first metering cursor of a session once it has its start register (pure). Anchored at the plug-in,
  * or at the present when the session began before the clock was synchronized and it is now; flagged
  * `clockUnsynced` unless it began and goes on synchronized; billed to the premise from the start when
- * the meter was lost before its first reading (`meterUnavailable`).
+ * the meter was lost (`meterLost` raised) before its first reading.
  */
 export function firstCursor(
   row: SessionRow & { readonly start_register_wh: number },
@@ -15,7 +15,9 @@ export function firstCursor(
   const rowFlags = JSON.parse(row.flags) as string[];
   const startedUnsynced = rowFlags.includes("clockUnsynced");
   const atMs = startedUnsynced && ctx.synced ? ctx.nowMs : Date.parse(row.plugged_at);
-  const lost = ctx.meterLost || rowFlags.includes("meterUnavailable");
+  // Only a loss (failing for `meterLossS`) bills the premise; the ledger's `meterUnavailable` flag also
+  // marks a single failed read at plug-in.
+  const lost = ctx.meterLost;
   const flags = [...(ctx.synced && !startedUnsynced ? [] : ["clockUnsynced"]), ...(lost ? ["meterUnavailable"] : [])];
   const anchor = { atMs, importWh: row.start_register_wh, exportWh: row.start_export_wh ?? 0 };
   const open = openAt(anchor, ctx.lengthAt(atMs), flags);

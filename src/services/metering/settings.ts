@@ -7,11 +7,10 @@ import type { MetaRepo } from "../../store/meta-repo.js";
 const KEY_INTERVAL = "metering.intervalS";
 const KEY_TARIFFS = "metering.tariffs";
 
-/** An interval-length change: `s` for intervals starting at or after the boundary `fromMs`, `before` until then. */
-interface LengthChange {
-  readonly s: IntervalLengthS;
+/** An interval length and the boundary (ms, interval start) from which it applies. */
+interface LengthStep {
   readonly fromMs: number;
-  readonly before: IntervalLengthS;
+  readonly s: IntervalLengthS;
 }
 
 /** A tariff and the instant (ms, interval start) from which it rates intervals. */
@@ -56,29 +55,31 @@ export class MeteringSettings {
 
   /** The interval length for an interval starting at `startMs`; without it, the latest one set. */
   intervalS(startMs = Number.POSITIVE_INFINITY): IntervalLengthS {
-    const c = this.lengthChange();
-    if (!c) return this.config.metering.intervalS;
-    return startMs >= c.fromMs ? c.s : c.before;
+    let s = this.config.metering.intervalS;
+    for (const c of this.lengthSchedule()) if (c.fromMs <= startMs) s = c.s;
+    return s;
   }
 
-  /** Use `s` for intervals starting at or after the boundary `fromMs`; the length in force at `nowMs` until then. */
-  setIntervalS(s: IntervalLengthS, fromMs: number, nowMs: number): void {
-    const change: LengthChange = { s, fromMs, before: this.intervalS(nowMs) };
-    this.meta.set(KEY_INTERVAL, JSON.stringify(change));
+  /**
+   * Use `s` for intervals starting at or after the boundary `fromMs`. Intervals from `keepFromMs` (the
+   * oldest not yet closed) keep the length scheduled for them; older entries are dropped.
+   */
+  setIntervalS(s: IntervalLengthS, fromMs: number, keepFromMs: number): void {
+    this.meta.set(KEY_INTERVAL, JSON.stringify(reschedule(this.lengthSchedule(), { fromMs, s }, keepFromMs)));
   }
 
-  private lengthChange(): LengthChange | null {
+  private lengthSchedule(): LengthStep[] {
     const raw = this.meta.get(KEY_INTERVAL);
-    if (raw === null) return null;
+    if (raw === null) return [];
     // Earlier builds stored the bare length, in force at once.
     const bare = Number(raw);
-    if (isIntervalLength(bare)) return { s: bare, fromMs: Number.NEGATIVE_INFINITY, before: bare };
+    if (isIntervalLength(bare)) return [{ fromMs: Number.MIN_SAFE_INTEGER, s: bare }];
     try {
-      const c = JSON.parse(raw) as Partial<LengthChange>;
-      const ok = typeof c.fromMs === "number" && isIntervalLength(c.s ?? 0) && isIntervalLength(c.before ?? 0);
-      return ok ? (c as LengthChange) : null;
+      const list = JSON.parse(raw) as unknown;
+      if (!Array.isArray(list)) return [];
+      return list.filter((c: Partial<LengthStep>): c is LengthStep => typeof c?.fromMs === "number" && isIntervalLength(c.s ?? 0));
     } catch {
-      return null;
+      return [];
     }
   }
 
@@ -119,16 +120,24 @@ export class MeteringSettings {
     return t;
   }
 
-  /** Schedule `spec` from `fromMs` on (checked by the caller); keeps the one in force at `nowMs`. */
-  setTariff(spec: TariffSpec, fromMs: number, nowMs: number): void {
-    const list = this.schedule().filter((s) => s.fromMs < fromMs);
-    const inForce = list.filter((s) => s.fromMs <= nowMs).slice(-1);
-    const later = list.filter((s) => s.fromMs > nowMs);
-    this.meta.set(KEY_TARIFFS, JSON.stringify([...inForce, ...later, { fromMs, spec }]));
+  /** Schedule `spec` from `fromMs` on (checked by the caller); intervals from `keepFromMs` keep theirs. */
+  setTariff(spec: TariffSpec, fromMs: number, keepFromMs: number): void {
+    this.meta.set(KEY_TARIFFS, JSON.stringify(reschedule(this.schedule(), { fromMs, spec }, keepFromMs)));
   }
 
   private schedule(): Scheduled[] {
     const raw = this.meta.get(KEY_TARIFFS);
     return raw ? (JSON.parse(raw) as Scheduled[]) : [];
   }
+}
+
+/**
+ * Add `next` to a schedule sorted by `fromMs`: entries from `next.fromMs` on are replaced; of those
+ * before `keepFromMs` only the one in force there is kept (nothing older is still to be rated).
+ */
+function reschedule<T extends { readonly fromMs: number }>(list: readonly T[], next: T, keepFromMs: number): T[] {
+  const before = list.filter((s) => s.fromMs < next.fromMs);
+  const inForce = before.filter((s) => s.fromMs <= keepFromMs).slice(-1);
+  const later = before.filter((s) => s.fromMs > keepFromMs);
+  return [...inForce, ...later, next];
 }

@@ -97,4 +97,21 @@ describe("metering across wall-clock changes", () => {
     expect(Math.abs(whAt("10:30") - ref)).toBeLessThan(ref * 0.05);
     expect(flagsOf(rows.find((r) => r.start.slice(11, 16) === "10:15") as IntervalRow)).toContain("clockStepped");
   }, 60_000);
+
+  it("a forward step inside the open interval keeps the flags carried for it (clockUnsynced read while it was open)", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock });
+    await st.plugAndCharge(16);
+    await st.advance(10 * MIN); // ≈ 10:17
+    clock.setWall(clock.now(), false); // synchronization lost, no step
+    await st.advance(2 * MIN);
+    clock.setWall(clock.now(), true);
+    await st.advance(1 * MIN); // ≈ 10:20
+    clock.setWall(clock.now() + 1 * MIN, true); // a step that stays inside [10:15, 10:30)
+    await st.advance(20 * MIN);
+    const session = await st.unplugAndEnd();
+    const rows = expectLedgerExact(st, session);
+    const flags = flagsOf(rows.find((r) => r.start.slice(11, 16) === "10:15") as IntervalRow);
+    expect(flags).toEqual(expect.arrayContaining(["clockStepped", "clockUnsynced"]));
+  }, 60_000);
 });

@@ -57,4 +57,29 @@ describe("metering across a crash", () => {
     expectLedgerExact(st, session);
     expect(st.intervals(session.id).reduce((a, r) => a + r.import_wh, 0)).toBe(session.energy_wh);
   }, 60_000);
+
+  it("a register reset, then a crash before any running sum: the session is not billed the old meter's register", async () => {
+    const crashed = await startMeteringStation({ clock: new ManualClock({ wallMs: T0 }) });
+    await crashed.plugAndCharge(16);
+    await crashed.advance(20 * MIN + 20 * S);
+    const start = crashed.sessions()[0]?.start_register_wh as number;
+    const preReset = crashed.station.meter?.latest()?.reading.importWh as number;
+    crashed.world.act({ action: "meter", importWh: 100 }); // meter swapped
+    await crashed.advance(5 * S);
+    const file = join(crashed.dir, "var", "sim-world.json");
+    const world = readWorldFile(file);
+    if (!world) throw new Error("no world file");
+    writeWorldFile(file, { ...world, plugged: false, meterOffline: true });
+    const st = await startMeteringStation({ clock: new ManualClock({ wallMs: crashed.clock.now() + 5 * S }), dir: crashed.dir });
+    stations.push(st, crashed);
+    await st.advance(10 * S);
+    const [session] = st.sessions();
+    if (!session?.ended_at) throw new Error("no session ended");
+    const sum = expectLedgerExact(st, session).reduce((a, r) => a + r.import_wh, 0);
+    expect(session.energy_wh).toBe(sum);
+    // The old meter's energy, plus at most the few Wh the new one counted before the crash.
+    expect(sum).toBeGreaterThanOrEqual(preReset - start);
+    expect(sum).toBeLessThanOrEqual(preReset - start + 20);
+    expect(JSON.parse(session.flags)).toContain("registerReset");
+  }, 60_000);
 });

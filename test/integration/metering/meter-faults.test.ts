@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../drivers/clock/manual.js";
 import type { IntervalRow } from "../../../src/store/intervals-repo.js";
-import { expectLedgerExact, expectPayloadsValid, type MeteringStation, MIN, S, startMeteringStation } from "./harness.js";
+import { CARD, expectLedgerExact, expectPayloadsValid, type MeteringStation, MIN, S, startMeteringStation } from "./harness.js";
 
 let st: MeteringStation | null = null;
 afterEach(async () => {
@@ -143,5 +143,23 @@ describe("meter faults during a session", () => {
     const sdr = st.records<{ event: string; sdr?: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
     expect(sdr).toMatchObject({ billedTo: "premise", account: "PREMISE-7", program: null });
     expectPayloadsValid(st);
+  }, 60_000);
+
+  it("one missed read at plug-in, far below the loss time: billed to the program, no meterLost", async () => {
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 8, 0) });
+    st = await startMeteringStation({ clock, config: { metering: { program: "PEV-TOU", account: "ACC-42" } } });
+    st.world.act({ action: "meterOffline", on: true });
+    st.world.act({ action: "draw", amps: 16 });
+    st.world.act({ action: "plug" });
+    await st.advance(2 * S);
+    st.world.act({ action: "meterOffline", on: false });
+    await st.advance(1 * S);
+    st.world.act({ action: "token", id: CARD });
+    await st.advance(30 * MIN);
+    const session = await st.unplugAndEnd();
+    expectLedgerExact(st, session);
+    expect(st.records<Ev>("event").map((e) => e.kind)).not.toContain("meterLost");
+    const sdr = st.records<{ event: string; sdr?: Record<string, unknown> }>("session").find((r) => r.event === "ended")?.sdr;
+    expect(sdr).toMatchObject({ billedTo: "program", account: "ACC-42", program: "PEV-TOU" });
   }, 60_000);
 });

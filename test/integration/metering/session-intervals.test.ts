@@ -177,4 +177,71 @@ describe("EUMD intervals over a 10-hour session", () => {
       }
     }, 60_000);
   });
+
+  describe("changes that overlap while the meter is silent", () => {
+    it("two length changes: intervals before the first one's boundary keep the old length", async () => {
+      const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+      st = await startMeteringStation({ clock });
+      await st.plugAndCharge(16);
+      await st.advance(20 * MIN); // ≈ 10:27, open [10:15, 10:30)
+      st.world.act({ action: "meterOffline", on: true });
+      await st.advance(13 * MIN);
+      expect(st.station.meteringChanges.setIntervalLength(300).effectiveAt).toBe("2026-11-23T10:45:00Z");
+      await st.advance(10 * MIN);
+      expect(st.station.meteringChanges.setIntervalLength(60).effectiveAt).toBe("2026-11-23T10:55:00Z");
+      await st.advance(10 * MIN);
+      st.world.act({ action: "meterOffline", on: false });
+      await st.advance(10 * MIN);
+      const rows = expectLedgerExact(st, await st.unplugAndEnd());
+      expect(rows.map((r) => [r.start.slice(11, 16), r.duration_s]).slice(0, 7)).toEqual([
+        ["10:00", 900],
+        ["10:15", 900],
+        ["10:30", 900],
+        ["10:45", 300],
+        ["10:50", 300],
+        ["10:55", 60],
+        ["10:56", 60],
+      ]);
+    }, 60_000);
+
+    it("three tariffs: intervals before each one's boundary keep the tariff in force for them", async () => {
+      const base: TariffSpec = { id: "CONFIG", currency: "EUR", timeZone: "UTC", basePeriod: "offPeak", basePrice: 10, periods: [] };
+      const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+      st = await startMeteringStation({ clock, config: { tariff: base } });
+      await st.plugAndCharge(16);
+      const set = (id: string, basePrice: number) => st?.station.meteringChanges.setTariff({ ...base, id, basePrice }).effectiveAt;
+      expect(set("T1", 20)).toBe("2026-11-23T10:15:00Z");
+      await st.advance(20 * MIN);
+      st.world.act({ action: "meterOffline", on: true });
+      await st.advance(13 * MIN);
+      expect(set("T2", 30)).toBe("2026-11-23T10:45:00Z");
+      await st.advance(10 * MIN);
+      expect(set("T3", 40)).toBe("2026-11-23T11:00:00Z");
+      await st.advance(15 * MIN);
+      st.world.act({ action: "meterOffline", on: false });
+      await st.advance(10 * MIN);
+      const rows = expectLedgerExact(st, await st.unplugAndEnd());
+      expect(rows.map((r) => [r.start.slice(11, 16), r.tariff_id]).slice(0, 6)).toEqual([
+        ["10:00", "CONFIG"],
+        ["10:15", "T1"],
+        ["10:30", "T1"],
+        ["10:45", "T2"],
+        ["11:00", "T3"],
+        ["11:15", "T3"],
+      ]);
+    }, 60_000);
+  });
+
+  it("a tariff set with nothing open rates the next session from its first interval", async () => {
+    const base: TariffSpec = { id: "OLD", currency: "EUR", timeZone: "UTC", basePeriod: "offPeak", basePrice: 10, periods: [] };
+    const clock = new ManualClock({ wallMs: Date.UTC(2026, 10, 23, 10, 7, 0) });
+    st = await startMeteringStation({ clock, config: { tariff: base } });
+    // Takes effect for the interval in progress (nothing is being recorded in it yet).
+    expect(st.station.meteringChanges.setTariff({ ...base, id: "NEW", basePrice: 99 }).effectiveAt).toBe("2026-11-23T10:00:00Z");
+    await st.advance(1 * MIN);
+    await st.plugAndCharge(16);
+    await st.advance(20 * MIN);
+    const rows = expectLedgerExact(st, await st.unplugAndEnd());
+    expect(rows.map((r) => r.tariff_id)).toEqual(["NEW", "NEW"]);
+  }, 60_000);
 });

@@ -46,7 +46,7 @@ function setup() {
   });
   metering.start();
   const registry = new CommandRegistry();
-  registerMeteringCommands(registry, new MeteringChanges({ settings, clock, events, nextBoundary: () => metering.nextBoundary() }));
+  registerMeteringCommands(registry, new MeteringChanges({ settings, clock, events, openInterval: () => metering.openInterval() }));
   const run = (name: string, payload: Record<string, unknown>) => {
     const cmd = registry.get(name);
     if (!cmd) throw new Error(`no ${name}`);
@@ -78,7 +78,8 @@ describe("metering commands", () => {
     expect(() => run("setIntervalLength", { intervalS: 120 })).toThrow(/cmd\/setIntervalLength: \/intervalS/);
     expect(settings.intervalS()).toBe(900);
     expect(outboxSize()).toBe(0);
-    expect(run("setIntervalLength", { intervalS: 300 })).toEqual({ intervalS: 300, effectiveAt: "2026-11-23T10:07:00Z" });
+    // Nothing open: from the interval in progress.
+    expect(run("setIntervalLength", { intervalS: 300 })).toEqual({ intervalS: 300, effectiveAt: "2026-11-23T10:00:00Z" });
     expect(settings.intervalS()).toBe(300);
     expect(outboxSize()).toBe(1);
   });
@@ -92,8 +93,9 @@ describe("metering commands", () => {
     expect(() => run("setTariff", { ...tariff, colour: "red" })).toThrow(/unknown key 'colour'/);
     expect(settings.tariffAt(clock.now()).spec.id).toBe("default");
     expect(outboxSize()).toBe(0);
-    expect(run("setTariff", tariff)).toEqual({ tariffId: "T2", effectiveAt: "2026-11-23T10:07:00Z" });
+    expect(run("setTariff", tariff)).toEqual({ tariffId: "T2", effectiveAt: "2026-11-23T10:00:00Z" });
     expect(settings.tariffAt(clock.now()).rate(clock.now())).toEqual({ period: "offPeak", priceE4: 115_000 });
-    expect(settings.tariffAt(clock.now() - 1).spec.id).toBe("default");
+    expect(settings.tariffAt(Date.UTC(2026, 10, 23, 10, 0, 0)).spec.id).toBe("T2");
+    expect(settings.tariffAt(Date.UTC(2026, 10, 23, 10, 0, 0) - 1).spec.id).toBe("default");
   });
 });
