@@ -11,6 +11,24 @@ afterEach(async () => {
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
+/**
+ * Restart after `crashed` (abandoned: its clock never moves again, standing for a killed process). While
+ * it was down the vehicle left and the meter stopped answering — edited in the world file, so the
+ * abandoned station does not react. Returns the new station and the session it closed at recovery.
+ */
+async function restartVehicleGoneMeterSilent(crashed: MeteringStation) {
+  const file = join(crashed.dir, "var", "sim-world.json");
+  const world = readWorldFile(file);
+  if (!world) throw new Error("no world file");
+  writeWorldFile(file, { ...world, plugged: false, meterOffline: true });
+  const st = await startMeteringStation({ clock: new ManualClock({ wallMs: crashed.clock.now() + 5 * S }), dir: crashed.dir });
+  stations.push(st, crashed);
+  await st.advance(10 * S);
+  const [session] = st.sessions();
+  if (!session?.ended_at) throw new Error("no session ended at recovery");
+  return { st, session };
+}
+
 describe("metering across a crash", () => {
   it("loses at most the last minute: it is saved with the running sum, not only at interval closes", async () => {
     // A station that is abandoned without stopping (its clock never moves again) stands for a crash.
@@ -42,18 +60,7 @@ describe("metering across a crash", () => {
     await crashed.plugAndCharge(16);
     await crashed.advance(14 * MIN + 42 * S); // ≈ 10:15:20
     expect(crashed.intervals()).toHaveLength(1);
-    // While it is down the vehicle leaves and the meter stops answering (edited in the world file, so
-    // the abandoned station does not react).
-    const file = join(crashed.dir, "var", "sim-world.json");
-    const world = readWorldFile(file);
-    if (!world) throw new Error("no world file");
-    writeWorldFile(file, { ...world, plugged: false, meterOffline: true });
-    const st = await startMeteringStation({ clock: new ManualClock({ wallMs: crashed.clock.now() + 5 * S }), dir: crashed.dir });
-    stations.push(st, crashed);
-    await st.advance(10 * S);
-    const [session] = st.sessions();
-    if (!session) throw new Error("no session");
-    expect(session.ended_at).not.toBeNull();
+    const { st, session } = await restartVehicleGoneMeterSilent(crashed);
     expectLedgerExact(st, session);
     expect(st.intervals(session.id).reduce((a, r) => a + r.import_wh, 0)).toBe(session.energy_wh);
   }, 60_000);
@@ -66,15 +73,7 @@ describe("metering across a crash", () => {
     const preReset = crashed.station.meter?.latest()?.reading.importWh as number;
     crashed.world.act({ action: "meter", importWh: 100 }); // meter swapped
     await crashed.advance(5 * S);
-    const file = join(crashed.dir, "var", "sim-world.json");
-    const world = readWorldFile(file);
-    if (!world) throw new Error("no world file");
-    writeWorldFile(file, { ...world, plugged: false, meterOffline: true });
-    const st = await startMeteringStation({ clock: new ManualClock({ wallMs: crashed.clock.now() + 5 * S }), dir: crashed.dir });
-    stations.push(st, crashed);
-    await st.advance(10 * S);
-    const [session] = st.sessions();
-    if (!session?.ended_at) throw new Error("no session ended");
+    const { st, session } = await restartVehicleGoneMeterSilent(crashed);
     const sum = expectLedgerExact(st, session).reduce((a, r) => a + r.import_wh, 0);
     expect(session.energy_wh).toBe(sum);
     // The old meter's energy, plus at most the few Wh the new one counted before the crash.
