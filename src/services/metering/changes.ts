@@ -17,8 +17,9 @@ export interface MeteringChangesDeps {
 export type ChangeSource = "command" | "binding";
 
 /**
- * Interval-length and tariff changes. Both take effect at the next interval boundary (at once when
- * nothing is open), are kept across restarts by `MeteringSettings`, and are recorded as `config` events.
+ * Interval-length and tariff changes. Both take effect at the next interval boundary (from the interval
+ * in progress when nothing is open), are kept across restarts by `MeteringSettings`, and are recorded as
+ * `config` events.
  * Callers check the values first; nothing here rejects.
  */
 export class MeteringChanges {
