@@ -8,6 +8,7 @@ import type { ListEntryInput } from "../../src/core/authorization-list.js";
 import { Authorizer } from "../../src/services/authorization/authorizer.js";
 import { IdKeys, LocalList } from "../../src/services/authorization/index.js";
 import { AuthRepo } from "../../src/store/auth-repo.js";
+import { Checkpointer } from "../../src/store/checkpointer.js";
 import { type Db, openDb } from "../../src/store/db.js";
 import { MetaRepo } from "../../src/store/meta-repo.js";
 import { measureFaultLatency } from "./safety.js";
@@ -25,12 +26,33 @@ function entries(from: number, n: number): ListEntryInput[] {
   return Array.from({ length: n }, (_, k) => ({ idTag: tag(from + k), idTagInfo: { status: "Accepted" as const } }));
 }
 
-function store(): { db: Db; dir: string; repo: AuthRepo; keys: IdKeys; list: LocalList } {
+interface Store {
+  db: Db;
+  dir: string;
+  repo: AuthRepo;
+  keys: IdKeys;
+  list: LocalList;
+  close(): Promise<void>;
+}
+
+/** The station's database as it runs it (WAL checkpoints in a worker), in a temporary directory. */
+function store(): Store {
   const dir = mkdtempSync(join(tmpdir(), "evsed-bench-auth-"));
-  const { db } = openDb(join(dir, "bench.db"));
+  const path = join(dir, "bench.db");
+  const { db } = openDb(path);
+  const checkpointer = Checkpointer.start(db, path, {
+    onFailure: (err) => {
+      throw err;
+    },
+  });
   const repo = new AuthRepo(db);
   const keys = new IdKeys(new MetaRepo(db));
-  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys }) };
+  const close = async () => {
+    await checkpointer?.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys }), close };
 }
 
 async function authorizeLatency(): Promise<{ p50: number; p99: number; max: number; installS: number }> {
@@ -66,8 +88,7 @@ async function authorizeLatency(): Promise<{ p50: number; p99: number; max: numb
     }
     return { p50: percentile(sample, 50), p99: percentile(sample, 99), max: Math.max(...sample), installS };
   } finally {
-    s.db.close();
-    rmSync(s.dir, { recursive: true, force: true });
+    await s.close();
   }
 }
 
@@ -88,8 +109,7 @@ async function fullInstall(): Promise<{ totalMs: number; maxBlockMs: number; fau
     const faults = (await faultsRun).all;
     return { totalMs, maxBlockMs: h.max / 1e6, faultP99: percentile(faults, 99), faultMax: Math.max(...faults), faults: faults.length };
   } finally {
-    s.db.close();
-    rmSync(s.dir, { recursive: true, force: true });
+    await s.close();
   }
 }
 

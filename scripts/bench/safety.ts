@@ -7,6 +7,7 @@ import type { Contactor, PilotEvent, PilotOutput, PilotState, Unsubscribe } from
 import { Bus } from "../../src/app/bus.js";
 import { silentLogger } from "../../src/app/log.js";
 import { ChargeController } from "../../src/services/charge-controller.js";
+import { Checkpointer } from "../../src/store/checkpointer.js";
 import { durably, openDb } from "../../src/store/db.js";
 import { Outbox } from "../../src/store/outbox.js";
 import { type BenchMetric, type BenchSuite, percentile, msMetric } from "./types.js";
@@ -96,7 +97,14 @@ export async function measureFaultLatency(opts: {
   busy: boolean;
 }): Promise<{ all: number[]; byKind: Map<string, number[]>; dispatch: number[]; rows: number }> {
   const dir = mkdtempSync(join(tmpdir(), "evsed-bench-safety-"));
-  const { db } = openDb(join(dir, "bench.db"));
+  const path = join(dir, "bench.db");
+  const { db } = openDb(path);
+  // As the station runs it: WAL checkpoints in a worker, not on the connection that commits.
+  const checkpointer = Checkpointer.start(db, path, {
+    onFailure: (err) => {
+      throw err;
+    },
+  });
   const outbox = new Outbox(db);
   const pilot = new EdgePilot();
   const contactor = new RecordingContactor();
@@ -148,6 +156,7 @@ export async function measureFaultLatency(opts: {
   } finally {
     writer?.stop();
     controller.stop();
+    await checkpointer?.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

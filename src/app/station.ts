@@ -16,6 +16,7 @@ import { SessionService } from "../services/sessions.js";
 import { StatusRecorder } from "../services/status-recorder.js";
 import { startUplink, type Uplink } from "../services/uplink/index.js";
 import { BindingRepo } from "../store/binding-repo.js";
+import { Checkpointer } from "../store/checkpointer.js";
 import { type Db, openDb } from "../store/db.js";
 import { IntervalsRepo } from "../store/intervals-repo.js";
 import { MetaRepo } from "../store/meta-repo.js";
@@ -64,6 +65,7 @@ export class Station {
   binding!: BindingService;
   private status!: StatusRecorder;
   private meta!: MetaRepo;
+  private checkpointer: Checkpointer | null = null;
   uplink: Uplink | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private notifyUplink: () => void = () => {};
@@ -121,6 +123,10 @@ export class Station {
     const { config, clock, log } = this.opts;
     const opened = openDb(this.databasePath, () => clock.now());
     this.db = opened.db;
+    // Checkpoints would otherwise block the event loop (and so the pilot) for milliseconds at a time.
+    this.checkpointer = Checkpointer.start(this.db, this.databasePath, {
+      onFailure: (err) => log.error({ err }, "WAL checkpoint worker failed: SQLite checkpoints on the station's connection again"),
+    });
     this.outbox = new Outbox(this.db);
     this.meta = new MetaRepo(this.db);
     this.events = new EventRecorder({
@@ -320,6 +326,7 @@ export class Station {
       // A start that failed half-way: release what it opened, keep nothing else running.
       for (const u of this.unsubscribe.splice(0)) u();
       await this.drivers.contactor?.stop().catch(() => undefined);
+      await this.checkpointer?.stop();
       if (this.db?.open) this.db.close();
       return;
     }
@@ -346,6 +353,7 @@ export class Station {
     }
     for (const l of d.lifecycle) await l.stop().catch(() => undefined);
     this.meta.set("cleanShutdown", "1");
+    await this.checkpointer?.stop();
     this.db.close();
     log.info("station stopped");
   }

@@ -65,11 +65,13 @@ describe.skipIf(!mosquittoAvailable())("outage across daemon restarts (Mosquitto
     const { db } = openDb(join(dir, "var", "evsed.db"));
     try {
       const outbox = new Outbox(db);
+      // IMMEDIATE: take the write lock first (waiting for the daemon's commits), as a second writer must;
+      // a deferred one that read before the daemon wrote fails at once with SQLITE_BUSY.
       db.transaction(() => {
         for (let i = 0; i < n; i++) {
           outbox.append("event", "2026-11-22T10:15:00Z", (seq) => ({ seq, ts: "2026-11-22T10:15:00Z", kind: "test", detail: { i } }));
         }
-      })();
+      }).immediate();
     } finally {
       db.close();
     }

@@ -1,0 +1,105 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import type { Db } from "./db.js";
+
+/** The worker: its own connection to the same file; PASSIVE checkpoints never wait for or block a writer. */
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+const checkpoint = () => {
+  const [r] = db.pragma("wal_checkpoint(PASSIVE)");
+  return { walFrames: r.log, checkpointed: r.checkpointed };
+};
+const timer = setInterval(() => {
+  try { checkpoint(); } catch (err) { parentPort.postMessage({ error: String(err) }); }
+}, workerData.intervalMs);
+parentPort.on("message", (m) => {
+  if (m === "now") {
+    try { parentPort.postMessage({ done: checkpoint() }); } catch (err) { parentPort.postMessage({ error: String(err) }); }
+  } else if (m === "stop") {
+    clearInterval(timer);
+    try { checkpoint(); } catch {}
+    db.close();
+    parentPort.close();
+  }
+});
+`;
+
+export interface CheckpointResult {
+  /** Frames in the WAL, and how many of them are now in the database file. */
+  readonly walFrames: number;
+  readonly checkpointed: number;
+}
+
+/**
+ * WAL checkpoints off the event loop. With SQLite's automatic checkpoint, the commit that takes the WAL
+ * past 1,000 pages copies them into the database file and fsyncs it on the committing thread: 5–8 ms on
+ * an SD card or a small VM, during which no pilot event is handled. `start` turns that off on the
+ * station's connection and checkpoints from a worker thread with a connection of its own every
+ * `intervalMs`. If the worker fails, the connection's automatic checkpoint comes back (`onFailure`), so
+ * the WAL never grows without bound.
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private stopped = false;
+  private pending: { resolve: (r: CheckpointResult) => void; reject: (err: Error) => void }[] = [];
+
+  private constructor(
+    private readonly db: Db,
+    path: string,
+    intervalMs: number,
+    onFailure: (err: Error) => void,
+  ) {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, intervalMs } });
+    this.worker.unref();
+    const fail = (err: Error) => {
+      for (const p of this.pending.splice(0)) p.reject(err);
+      if (this.stopped) return;
+      this.stopped = true;
+      this.restoreAutoCheckpoint();
+      onFailure(err);
+    };
+    this.worker.on("message", (m: { done?: CheckpointResult; error?: string }) => {
+      if (m.done) for (const p of this.pending.splice(0)) p.resolve(m.done);
+      if (m.error) fail(new Error(`WAL checkpoint worker: ${m.error}`));
+    });
+    this.worker.on("error", (err: unknown) =>
+      fail(new Error(`WAL checkpoint worker: ${err instanceof Error ? err.message : String(err)}`)),
+    );
+    this.worker.on("exit", (code) => fail(new Error(`WAL checkpoint worker exited (${code})`)));
+  }
+
+  /** Start checkpointing `path` (the file `db` has open) from a worker; a `:memory:` database needs none. */
+  static start(db: Db, path: string, opts: { intervalMs?: number; onFailure: (err: Error) => void }): Checkpointer | null {
+    if (path === ":memory:") return null;
+    db.pragma("wal_autocheckpoint = 0");
+    return new Checkpointer(db, path, opts.intervalMs ?? 5000, opts.onFailure);
+  }
+
+  /** Checkpoint now and report; rejects once the worker has stopped or failed. */
+  now(): Promise<CheckpointResult> {
+    if (this.stopped) return Promise.reject(new Error("WAL checkpoint worker stopped"));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.worker.postMessage("now");
+    });
+  }
+
+  /** A last checkpoint, then the worker ends. Call before closing the connection. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    // Unreferenced while it runs (it must not keep a finished process alive), but waited for here.
+    this.worker.ref();
+    this.worker.postMessage("stop");
+    await exited;
+    this.restoreAutoCheckpoint();
+  }
+
+  private restoreAutoCheckpoint(): void {
+    if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+  }
+}
