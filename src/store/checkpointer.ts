@@ -37,7 +37,8 @@ export interface CheckpointResult {
  * past 1,000 pages copies them into the database file and fsyncs it on the committing thread: 5–8 ms on
  * an SD card or a small VM, during which no pilot event is handled. `start` turns that off on the
  * station's connection and checkpoints from a worker thread with a connection of its own every
- * `intervalMs`. If the worker fails, the connection's automatic checkpoint comes back (`onFailure`), so
+ * `intervalMs` (default 200 ms: small, frequent checkpoints; every 1–5 s the WAL grows large enough during
+ * a bulk list install that its checkpoint stalls the disk for the event loop too). If the worker fails, the connection's automatic checkpoint comes back (`onFailure`), so
  * the WAL never grows without bound.
  */
 export class Checkpointer {
@@ -75,7 +76,7 @@ export class Checkpointer {
   static start(db: Db, path: string, opts: { intervalMs?: number; onFailure: (err: Error) => void }): Checkpointer | null {
     if (path === ":memory:") return null;
     db.pragma("wal_autocheckpoint = 0");
-    return new Checkpointer(db, path, opts.intervalMs ?? 5000, opts.onFailure);
+    return new Checkpointer(db, path, opts.intervalMs ?? 200, opts.onFailure);
   }
 
   /** Checkpoint now and report; rejects once the worker has stopped or failed. */
