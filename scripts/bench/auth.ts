@@ -52,7 +52,8 @@ function store(): Store {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys }), close };
+  const bulkWrite = <T>(fn: () => Promise<T>) => (checkpointer ? checkpointer.inline(fn) : fn());
+  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys, bulkWrite }), close };
 }
 
 async function authorizeLatency(): Promise<{ p50: number; p99: number; max: number; installS: number }> {

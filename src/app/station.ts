@@ -237,6 +237,7 @@ export class Station {
       session: sessionNow,
       flagSession: (flag) => this.sessions.addFlag(flag),
       priceE4At: (ms) => settings.tariffAt(ms).rate(ms, false).priceE4,
+      bulkWrite: (fn) => (this.checkpointer ? this.checkpointer.inline(fn) : fn()),
     });
     this.binding = new BindingService({
       config: config.binding,

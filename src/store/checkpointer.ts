@@ -11,11 +11,17 @@ const checkpoint = () => {
   const [r] = db.pragma("wal_checkpoint(PASSIVE)");
   return { walFrames: r.log, checkpointed: r.checkpointed };
 };
-const timer = setInterval(() => {
+const tick = () => {
   try { checkpoint(); } catch (err) { parentPort.postMessage({ error: String(err) }); }
-}, workerData.intervalMs);
+};
+let timer = setInterval(tick, workerData.intervalMs);
 parentPort.on("message", (m) => {
-  if (m === "now") {
+  if (m === "pause") {
+    clearInterval(timer);
+  } else if (m === "resume") {
+    clearInterval(timer);
+    timer = setInterval(tick, workerData.intervalMs);
+  } else if (m === "now") {
     try { parentPort.postMessage({ done: checkpoint() }); } catch (err) { parentPort.postMessage({ error: String(err) }); }
   } else if (m === "stop") {
     clearInterval(timer);
@@ -44,6 +50,7 @@ export interface CheckpointResult {
 export class Checkpointer {
   private readonly worker: Worker;
   private stopped = false;
+  private inlineDepth = 0;
   private pending: { resolve: (r: CheckpointResult) => void; reject: (err: Error) => void }[] = [];
 
   private constructor(
@@ -77,6 +84,27 @@ export class Checkpointer {
     if (path === ":memory:") return null;
     db.pragma("wal_autocheckpoint = 0");
     return new Checkpointer(db, path, opts.intervalMs ?? 200, opts.onFailure);
+  }
+
+  /**
+   * Run a bulk write (a local-list install) with SQLite's own checkpoints in line, as without the
+   * worker: its many small commits then checkpoint 1,000 pages at a time on the event loop (a few ms
+   * each). Measured on 2 cores, the worker copying a fast-growing WAL alongside it cost the event loop
+   * more (longest block 29 ms against 19 ms).
+   */
+  async inline<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inlineDepth++ === 0 && !this.stopped) {
+      this.worker.postMessage("pause");
+      this.db.pragma("wal_autocheckpoint = 1000");
+    }
+    try {
+      return await fn();
+    } finally {
+      if (--this.inlineDepth === 0 && !this.stopped) {
+        this.db.pragma("wal_autocheckpoint = 0");
+        this.worker.postMessage("resume");
+      }
+    }
   }
 
   /** Checkpoint now and report; rejects once the worker has stopped or failed. */

@@ -50,6 +50,8 @@ export function createAuthorization(deps: {
   readonly session: AuthorizationDeps["session"];
   readonly flagSession: (flag: string) => void;
   readonly priceE4At: (ms: number) => number | null;
+  /** How the store takes a bulk write (a list install); see `Checkpointer.inline`. */
+  readonly bulkWrite?: <T>(fn: () => Promise<T>) => Promise<T>;
 }): Authorization {
   const c = deps.config;
   const repo = new AuthRepo(deps.db);
@@ -68,7 +70,7 @@ export function createAuthorization(deps: {
     activated: () => activation.isActive(),
     requests: () => requests,
   });
-  const list = new LocalList({ db: deps.db, repo, keys });
+  const list = new LocalList({ db: deps.db, repo, keys, ...(deps.bulkWrite ? { bulkWrite: deps.bulkWrite } : {}) });
   void list.resume();
   const service = new AuthorizationService({ ...deps, authorizer, activation });
   return {

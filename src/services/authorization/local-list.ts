@@ -40,7 +40,16 @@ const BULK_CHECKPOINT_PAGES = 64;
 export class LocalList {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: { readonly db: Db; readonly repo: AuthRepo; readonly keys: IdKeys; readonly budgetMs?: number }) {}
+  constructor(
+    private readonly deps: {
+      readonly db: Db;
+      readonly repo: AuthRepo;
+      readonly keys: IdKeys;
+      readonly budgetMs?: number;
+      /** Wraps each install: the store's way of taking a bulk write (`Checkpointer.inline`). */
+      readonly bulkWrite?: <T>(fn: () => Promise<T>) => Promise<T>;
+    },
+  ) {}
 
   version(): number {
     return this.deps.repo.version();
@@ -55,7 +64,8 @@ export class LocalList {
    * unchanged, and a bad part abandons the update being staged (the backend starts again at part 1).
    */
   apply(update: ListUpdateInput, source: string): Promise<ApplyResult> {
-    const run = this.queue.then(() => this.applyNow(update, source));
+    const bulk = this.deps.bulkWrite ?? ((fn) => fn());
+    const run = this.queue.then(() => bulk(() => this.applyNow(update, source)));
     this.queue = run.catch(() => undefined);
     return run;
   }

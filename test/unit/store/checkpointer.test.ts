@@ -43,6 +43,21 @@ describe("Checkpointer", () => {
     db.close();
   });
 
+  it("runs a bulk write with SQLite's checkpoints in line, and takes them back to the worker afterwards", async () => {
+    const { db, path } = fileDb();
+    const ckpt = Checkpointer.start(db, path, { onFailure: (err) => expect.fail(err.message) });
+    const during = await ckpt?.inline(async () => {
+      write(db, 20_000);
+      return db.pragma("wal_autocheckpoint", { simple: true });
+    });
+    expect(during).toBe(1000);
+    // In line, SQLite checkpointed as the WAL passed 1,000 pages: the file already holds most rows.
+    expect(statSync(path).size).toBeGreaterThan(1000 * 4096);
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    await ckpt?.stop();
+    db.close();
+  });
+
   it("needs no worker for an in-memory database", () => {
     const { db } = openDb(":memory:");
     expect(Checkpointer.start(db, ":memory:", { onFailure: () => {} })).toBeNull();
