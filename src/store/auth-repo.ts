@@ -36,7 +36,9 @@ function info(row: EntryRow): IdInfo {
  * primary key. A Full install fills the other slot part by part and becomes active in one small
  * commit, so a crash or a failed install leaves the installed list untouched. Differential parts are
  * staged in `auth_list_pending` and applied (idempotent upserts and deletes) before the version moves.
- * Every bulk method does at most `limit` rows so callers can yield between calls.
+ * Every bulk method does at most `limit` rows so callers can yield between calls. Its transactions are
+ * IMMEDIATE: `evsed auth import` writes from a second process while the daemon commits, and a deferred
+ * transaction that read before the daemon wrote would fail at once with SQLITE_BUSY instead of waiting.
  */
 export class AuthRepo {
   private readonly s;
@@ -120,10 +122,12 @@ export class AuthRepo {
 
   /** Forget a staged update (its rows are cleared by `clearInactive` / here for Differentials). */
   dropStaging(): void {
-    this.db.transaction(() => {
-      this.s.setStaging.run(null, null, 0, 0);
-      this.s.pendingClear.run();
-    })();
+    this.db
+      .transaction(() => {
+        this.s.setStaging.run(null, null, 0, 0);
+        this.s.pendingClear.run();
+      })
+      .immediate();
   }
 
   /** Delete up to `limit` rows of the inactive slot; returns how many were deleted. */
@@ -155,13 +159,15 @@ export class AuthRepo {
     const rows = this.s.pendingTake.all(limit) as (Omit<EntryRow, "status"> & { n: number; status: IdStatus | null })[];
     if (rows.length === 0) return 0;
     const slot = this.activeSlot();
-    this.db.transaction(() => {
-      for (const r of rows) {
-        if (r.status === null) this.s.remove.run(slot, r.key);
-        else this.s.insert.run(slot, r.key, r.status, r.expiry_ms, r.parent_key);
-      }
-      this.s.pendingDrop.run((rows[rows.length - 1] as { n: number }).n);
-    })();
+    this.db
+      .transaction(() => {
+        for (const r of rows) {
+          if (r.status === null) this.s.remove.run(slot, r.key);
+          else this.s.insert.run(slot, r.key, r.status, r.expiry_ms, r.parent_key);
+        }
+        this.s.pendingDrop.run((rows[rows.length - 1] as { n: number }).n);
+      })
+      .immediate();
     return rows.length;
   }
 
@@ -177,12 +183,14 @@ export class AuthRepo {
 
   /** Remember an online answer; the oldest entries go once the cache holds more than `maxEntries`. */
   cachePut(key: Buffer, entry: IdInfo, limits: AuthLimits, nowMs: number, maxEntries: number): void {
-    this.db.transaction(() => {
-      const parent = entry.parent ? Buffer.from(entry.parent, "hex") : null;
-      this.s.cachePut.run(key, entry.status, entry.expiryMs, parent, JSON.stringify(limits), nowMs);
-      const n = (this.s.cacheCount.get() as { n: number }).n;
-      if (n > maxEntries) this.s.cacheEvict.run(n - maxEntries);
-    })();
+    this.db
+      .transaction(() => {
+        const parent = entry.parent ? Buffer.from(entry.parent, "hex") : null;
+        this.s.cachePut.run(key, entry.status, entry.expiryMs, parent, JSON.stringify(limits), nowMs);
+        const n = (this.s.cacheCount.get() as { n: number }).n;
+        if (n > maxEntries) this.s.cacheEvict.run(n - maxEntries);
+      })
+      .immediate();
   }
 
   /** Empty the cache; returns how many entries were removed. */

@@ -121,7 +121,7 @@ export class LocalList {
       db.transaction(() => {
         if (u.updateType === "Full") repo.stageFull(chunk);
         else repo.stageDifferential(chunk);
-      })();
+      }).immediate();
       i += ROWS_PER_COMMIT;
       return i < u.entries.length;
     }, this.budget());
