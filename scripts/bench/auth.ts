@@ -52,8 +52,7 @@ function store(): Store {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  const bulkWrite = <T>(fn: () => Promise<T>) => (checkpointer ? checkpointer.inline(fn) : fn());
-  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys, bulkWrite }), close };
+  return { db, dir, repo, keys, list: new LocalList({ db, repo, keys, bulkWrite: Checkpointer.bulkWrite(checkpointer) }), close };
 }
 
 async function authorizeLatency(): Promise<{ p50: number; p99: number; max: number; installS: number }> {

@@ -237,7 +237,7 @@ export class Station {
       session: sessionNow,
       flagSession: (flag) => this.sessions.addFlag(flag),
       priceE4At: (ms) => settings.tariffAt(ms).rate(ms, false).priceE4,
-      bulkWrite: (fn) => (this.checkpointer ? this.checkpointer.inline(fn) : fn()),
+      bulkWrite: Checkpointer.bulkWrite(this.checkpointer),
     });
     this.binding = new BindingService({
       config: config.binding,

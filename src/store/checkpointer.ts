@@ -107,6 +107,11 @@ export class Checkpointer {
     }
   }
 
+  /** How a store with checkpointer `c` (or none) takes a bulk write: `c.inline`, or just the write. */
+  static bulkWrite(c: Checkpointer | null): <T>(fn: () => Promise<T>) => Promise<T> {
+    return (fn) => (c ? c.inline(fn) : fn());
+  }
+
   /** Checkpoint now and report; rejects once the worker has stopped or failed. */
   now(): Promise<CheckpointResult> {
     if (this.stopped) return Promise.reject(new Error("WAL checkpoint worker stopped"));

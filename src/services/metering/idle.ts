@@ -62,7 +62,7 @@ export class IdleIntervals {
     const exp = start.exportWh ?? a.exportWh;
     const regs = imp !== null && imp >= a.importWh && exp >= a.exportWh ? { importWh: imp, exportWh: exp } : a;
     const reading = { atMs: Math.max(start.atMs, c.open.startMs), importWh: regs.importWh, exportWh: regs.exportWh };
-    const res = advance(c.open, reading, { lengthS: (startMs) => this.deps.settings.intervalS(startMs), toleranceMs, final: true });
+    const res = advance(c.open, reading, { lengthS: this.deps.settings.lengthAt, toleranceMs, final: true });
     return markIdle(res.closed, c.carry);
   }
 }

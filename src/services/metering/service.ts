@@ -245,8 +245,7 @@ export class MeteringService {
     }
     const row = sessions.get(this.sessionId);
     if (!row || row.ended_at !== null || row.start_register_wh === null) return;
-    const lengthAt = (ms: number) => settings.intervalS(ms);
-    const ctx = { synced: clock.isSynced(), nowMs: clock.now(), meterLost: this.health.isLost(), lengthAt };
+    const ctx = { synced: clock.isSynced(), nowMs: clock.now(), meterLost: this.health.isLost(), lengthAt: settings.lengthAt };
     this.save(firstCursor({ ...row, start_register_wh: row.start_register_wh }, ctx), false);
   }
 
@@ -294,8 +293,7 @@ export class MeteringService {
   /** Fold `r` into the open interval, writing whatever it closes (durably, unless inside the ledger's close). */
   private closeUpTo(r: RegisterReading, final: boolean): void {
     const c = this.cursor as Cursor;
-    const lengthS = (startMs: number) => this.deps.settings.intervalS(startMs);
-    const res = advance(c.open, r, { lengthS, toleranceMs: BOUNDARY_TOLERANCE_MS, final });
+    const res = advance(c.open, r, { lengthS: this.deps.settings.lengthAt, toleranceMs: BOUNDARY_TOLERANCE_MS, final });
     if (res.closed.length === 0) return;
     const closed = res.closed.map((x) => flagClosed(x, c.carry));
     const open = res.open.flags.includes("estimated") ? flagOpen(res.open, c.carry) : res.open;

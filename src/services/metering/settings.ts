@@ -53,6 +53,9 @@ export class MeteringSettings {
     checkTariffConfig(config);
   }
 
+  /** `intervalS` as a function of the interval start, for `advance` and `openAt` callers. */
+  readonly lengthAt = (startMs: number): IntervalLengthS => this.intervalS(startMs);
+
   /** The interval length for an interval starting at `startMs`; without it, the latest one set. */
   intervalS(startMs = Number.POSITIVE_INFINITY): IntervalLengthS {
     let s = this.config.metering.intervalS;
